@@ -1,0 +1,87 @@
+// Local ESLint rule: the import rules of docs/architecture.md ("Rooms").
+// Works on resolved paths, so `../types.js` inside src/verify/envelope/ is fine while
+// `../../registry/client.js` is not; no-restricted-imports only sees the import string.
+import path from 'node:path';
+
+/** What each room under src/ may import, from the project and from npm. */
+export const ROOMS = {
+  verify: {
+    rooms: ['verify'],
+    deniedPackages: ['fastify', '@kubernetes/client-node', 'pino', 'prom-client', 'undici'],
+  },
+  registry: {
+    rooms: ['registry'],
+    typeOnlyRooms: ['verify'],
+    deniedPackages: ['fastify', '@kubernetes/client-node'],
+  },
+  config: { rooms: ['config', 'verify'], deniedPackages: ['fastify'] },
+  cache: { rooms: ['cache'], deniedPackages: ['fastify', '@kubernetes/client-node', 'undici'] },
+  telemetry: { rooms: ['telemetry'], deniedPackages: [] },
+  webhook: {
+    rooms: ['webhook', 'verify', 'registry', 'config', 'cache', 'telemetry'],
+    deniedPackages: [],
+  },
+};
+
+const SRC = `${path.sep}src${path.sep}`;
+
+/** The room of a file (first folder under src/), or undefined outside src/ or at its top. */
+function roomOf(file) {
+  const at = file.lastIndexOf(SRC);
+  if (at < 0) return undefined;
+  const parts = file.slice(at + SRC.length).split(path.sep);
+  return parts.length > 1 ? parts[0] : parts[0].replace(/\.[cm]?[jt]s$/, '');
+}
+
+function packageName(spec) {
+  const parts = spec.split('/');
+  return spec.startsWith('@') ? parts.slice(0, 2).join('/') : parts[0];
+}
+
+/** @type {import('eslint').Rule.RuleModule} */
+export const roomsRule = {
+  meta: {
+    type: 'problem',
+    docs: { description: 'Enforce the import rules between rooms of src/ (docs/architecture.md).' },
+    schema: [],
+    messages: {
+      room: 'src/{{from}} must not import from src/{{to}} (docs/architecture.md, "Rooms").',
+      typeOnly: 'src/{{from}} may import only types from src/{{to}}: use `import type`.',
+      pkg: 'src/{{from}} must not depend on "{{pkg}}" (docs/architecture.md, "Rooms").',
+    },
+  },
+  create(context) {
+    const file = context.physicalFilename ?? context.filename;
+    const from = roomOf(file);
+    const rule = from && ROOMS[from];
+    if (!rule) return {};
+    const check = (node, spec, typeOnly) => {
+      if (typeof spec !== 'string') return;
+      if (!spec.startsWith('.')) {
+        const pkg = packageName(spec);
+        if (rule.deniedPackages.includes(pkg))
+          context.report({ node, messageId: 'pkg', data: { from, pkg } });
+        return;
+      }
+      const to = roomOf(path.resolve(path.dirname(file), spec));
+      if (to === undefined || rule.rooms.includes(to)) return;
+      if (rule.typeOnlyRooms?.includes(to)) {
+        if (!typeOnly) context.report({ node, messageId: 'typeOnly', data: { from, to } });
+        return;
+      }
+      context.report({ node, messageId: 'room', data: { from, to } });
+    };
+    const typeOnlyDecl = (node) =>
+      node.importKind === 'type' ||
+      (node.specifiers?.length > 0 && node.specifiers.every((s) => s.importKind === 'type'));
+    return {
+      ImportDeclaration: (node) => check(node, node.source.value, typeOnlyDecl(node)),
+      ExportNamedDeclaration: (node) =>
+        node.source && check(node, node.source.value, node.exportKind === 'type'),
+      ExportAllDeclaration: (node) => check(node, node.source.value, node.exportKind === 'type'),
+      ImportExpression: (node) => check(node, node.source.value, false),
+    };
+  },
+};
+
+export default { rules: { rooms: roomsRule } };

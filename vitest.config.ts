@@ -1,0 +1,26 @@
+import { defineConfig } from 'vitest/config';
+
+export default defineConfig({
+  test: {
+    reporters: ['default', './test/support/summary-reporter.ts'],
+    projects: [
+      {
+        test: {
+          name: 'unit',
+          include: ['src/**/*.test.ts', 'test/lint/**/*.test.ts'],
+        },
+      },
+      {
+        // Real components (registries, notation, openssl, etcd, kube-apiserver) on 127.0.0.1.
+        test: {
+          name: 'harness',
+          include: ['test/harness/**/*.test.ts'],
+          globalSetup: ['./test/support/ensure-tools.ts'],
+          testTimeout: 120_000,
+          hookTimeout: 180_000,
+          pool: 'forks',
+        },
+      },
+    ],
+  },
+});
