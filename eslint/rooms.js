@@ -1,4 +1,4 @@
-// Local ESLint rule: the import rules of docs/architecture.md ("Rooms").
+// Local ESLint rule: the import rules between the rooms of src/ (each room's README.md says them).
 // Works on resolved paths, so `../types.js` inside src/verify/envelope/ is fine while
 // `../../registry/client.js` is not; no-restricted-imports only sees the import string.
 import path from 'node:path';
@@ -42,12 +42,12 @@ function packageName(spec) {
 export const roomsRule = {
   meta: {
     type: 'problem',
-    docs: { description: 'Enforce the import rules between rooms of src/ (docs/architecture.md).' },
+    docs: { description: 'Enforce the import rules between the rooms of src/.' },
     schema: [],
     messages: {
-      room: 'src/{{from}} must not import from src/{{to}} (docs/architecture.md, "Rooms").',
+      room: 'src/{{from}} must not import from src/{{to}} (see src/{{from}}/README.md).',
       typeOnly: 'src/{{from}} may import only types from src/{{to}}: use `import type`.',
-      pkg: 'src/{{from}} must not depend on "{{pkg}}" (docs/architecture.md, "Rooms").',
+      pkg: 'src/{{from}} must not depend on "{{pkg}}" (see src/{{from}}/README.md).',
     },
   },
   create(context) {

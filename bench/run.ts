@@ -1,0 +1,80 @@
+// `npm run bench`: the baselines measured on the harness. Each later issue adds its own suites
+// (verifier per-signature time, registry fetch, webhook throughput) beside these.
+import {
+  makePki,
+  notationSign,
+  notationVerify,
+  pushImage,
+  simpleTrustPolicy,
+  startControlPlane,
+  startRegistry,
+  type KeySpec,
+  type Registry,
+} from '../test/harness/index.js';
+import { measure, printTable, type Row } from './stats.js';
+
+const RUNS = Number(process.env['BENCH_RUNS'] ?? 20);
+
+async function startupRows(): Promise<Row[]> {
+  const rows: Row[] = [];
+  for (const kind of ['distribution', 'olareg'] as const) {
+    rows.push(
+      await measure(`start ${kind} registry`, RUNS, async () =>
+        (await startRegistry({ kind })).stop(),
+      ),
+    );
+  }
+  rows.push(
+    await measure('start etcd + kube-apiserver', 3, async () => (await startControlPlane()).stop()),
+  );
+  return rows;
+}
+
+const CASES: { format: 'jws' | 'cose'; key: KeySpec; label: string }[] = [
+  { format: 'jws', key: 'rsa-3072', label: 'JWS, RSA-3072' },
+  { format: 'cose', key: 'ec-p384', label: 'COSE, ECDSA P-384' },
+];
+
+async function notationRows(registry: Registry): Promise<Row[]> {
+  const rows: Row[] = [];
+  const path = registry.kind === 'olareg' ? 'referrers API' : 'tag schema';
+  for (const c of CASES) {
+    const pki = await makePki({ key: c.key }); // root → intermediate → leaf: a three-certificate chain
+    const sign = {
+      key: pki.leaf.keyPath,
+      certChain: pki.chainPath,
+      format: c.format,
+      referrersApi: registry.kind === 'olareg',
+    };
+    rows.push(
+      await measure(`notation sign (${c.label}, ${path})`, RUNS, async () => {
+        const image = await pushImage(registry, 'bench/sign');
+        await notationSign(image.reference, registry, sign);
+      }),
+    );
+    const image = await pushImage(registry, `bench/${c.format}`);
+    await notationSign(image.reference, registry, sign);
+    const trust = {
+      trustPolicy: simpleTrustPolicy({ trustStores: ['ca:bench'] }),
+      trustStores: { ca: { bench: [pki.root.certPath] } },
+    };
+    rows.push(
+      await measure(`notation verify (${c.label}, ${path})`, RUNS, async () => {
+        const verdict = await notationVerify(image.reference, registry, trust);
+        if (!verdict.verified) throw new Error(`notation verify failed: ${verdict.stderr}`);
+      }),
+    );
+  }
+  return rows;
+}
+
+const rows = await startupRows();
+for (const kind of ['distribution', 'olareg'] as const) {
+  const registry = await startRegistry({ kind });
+  try {
+    rows.push(...(await notationRows(registry)));
+  } finally {
+    await registry.stop();
+  }
+}
+printTable(rows);
