@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { OciClient, pushImage, pushOciLayout, startRegistry, type Registry } from './index.js';
-import { VECTORS } from './vectors.js';
+import { VECTORS } from '../support/vectors.js';
 
 const kinds = ['distribution', 'olareg'] as const;
 const MULTI_SIG_LAYOUT = `${VECTORS}/oci-layouts/notation-e2e/e2e-valid-multiple-signatures`;
