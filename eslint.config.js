@@ -27,7 +27,7 @@ export default tseslint.config(
   {
     // process.env is read in one place (src/config), so configuration has one front door.
     files: ['src/**/*.ts'],
-    ignores: ['src/config/**'],
+    ignores: ['src/config/**', 'src/**/*.test.ts'],
     rules: {
       'no-restricted-properties': [
         'error',

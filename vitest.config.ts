@@ -11,10 +11,11 @@ export default defineConfig({
         },
       },
       {
-        // Real components (registries, notation, openssl, etcd, kube-apiserver) on 127.0.0.1.
+        // Real components (registries, notation, openssl, etcd, kube-apiserver) on 127.0.0.1:
+        // the harness's self-tests, and the product's integration tests that use them.
         test: {
           name: 'harness',
-          include: ['test/harness/**/*.test.ts'],
+          include: ['test/harness/**/*.test.ts', 'test/integration/**/*.test.ts'],
           globalSetup: ['./test/support/ensure-tools.ts'],
           testTimeout: 120_000,
           hookTimeout: 180_000,

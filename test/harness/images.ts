@@ -212,3 +212,82 @@ export async function pushOciLayout(
   }
   return { tags, manifests: order };
 }
+
+export interface AttachOptions {
+  repository: string;
+  /** The signed artifact. */
+  subject: Descriptor;
+  envelope: { mediaType: string; bytes: Uint8Array };
+  credentials?: Credentials | undefined;
+  /** `legacy`: config mediaType is the signature type (what notation writes); `oci11`: artifactType + empty config. */
+  form?: 'legacy' | 'oci11';
+  annotations?: Record<string, string>;
+}
+
+const EMPTY_CONFIG = Buffer.from('{}');
+const NOTARY_SIGNATURE = 'application/vnd.cncf.notary.signature';
+
+/**
+ * Attaches an envelope to `subject` as a Notation signature manifest, pushed by digest. A
+ * registry with the referrers API indexes it by its subject; for one without (distribution),
+ * pass the result to `writeReferrersTag` to maintain the `sha256-<hex>` index too.
+ */
+export async function attachSignature(
+  registry: OciEndpoint,
+  options: AttachOptions,
+): Promise<Descriptor> {
+  const { repository, subject, envelope } = options;
+  const client = new OciClient(registry, options.credentials);
+  const configDigest = await client.pushBlob(repository, EMPTY_CONFIG);
+  const layerDigest = await client.pushBlob(repository, Buffer.from(envelope.bytes));
+  const oci11 = options.form === 'oci11';
+  const annotations = {
+    'org.opencontainers.image.created': new Date().toISOString(),
+    ...options.annotations,
+  };
+  const manifest = Buffer.from(
+    JSON.stringify({
+      schemaVersion: 2,
+      mediaType: OCI_MANIFEST,
+      ...(oci11 && { artifactType: NOTARY_SIGNATURE }),
+      config: {
+        mediaType: oci11 ? 'application/vnd.oci.empty.v1+json' : NOTARY_SIGNATURE,
+        digest: configDigest,
+        size: EMPTY_CONFIG.length,
+      },
+      layers: [{ mediaType: envelope.mediaType, digest: layerDigest, size: envelope.bytes.length }],
+      subject: { mediaType: subject.mediaType, digest: subject.digest, size: subject.size },
+      annotations,
+    }),
+  );
+  const digest = await client.pushManifest(repository, sha256(manifest), OCI_MANIFEST, manifest);
+  return {
+    mediaType: OCI_MANIFEST,
+    digest,
+    size: manifest.length,
+    artifactType: NOTARY_SIGNATURE,
+    annotations,
+  };
+}
+
+/** Writes the referrers tag-schema index `sha256-<hex>` of `subject`, listing `signatures`. */
+export async function writeReferrersTag(
+  registry: OciEndpoint,
+  options: {
+    repository: string;
+    subject: Descriptor;
+    signatures: Descriptor[];
+    credentials?: Credentials;
+  },
+): Promise<void> {
+  const { repository, subject, signatures, credentials } = options;
+  const index = Buffer.from(
+    JSON.stringify({ schemaVersion: 2, mediaType: OCI_INDEX, manifests: signatures }),
+  );
+  await new OciClient(registry, credentials).pushManifest(
+    repository,
+    subject.digest.replace(':', '-'),
+    OCI_INDEX,
+    index,
+  );
+}

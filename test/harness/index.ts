@@ -5,8 +5,10 @@
  */
 export { startControlPlane, type ControlPlane } from './controlplane.js';
 export {
+  attachSignature,
   pushImage,
   pushOciLayout,
+  writeReferrersTag,
   type PushedImage,
   type PushedLayout,
   type Descriptor,

@@ -22,6 +22,7 @@ export type CertProfile =
   | 'no-digital-signature'
   | 'ca-leaf'
   | 'server-auth-eku'
+  | 'any-eku'
   | 'no-eku';
 
 export interface Validity {
@@ -147,6 +148,12 @@ const PROFILE_EXTENSIONS: Record<CertProfile | 'root' | 'intermediate', string[]
     'basicConstraints = critical, CA:TRUE',
     'keyUsage = critical, digitalSignature, keyCertSign',
     'extendedKeyUsage = codeSigning',
+  ],
+  // codeSigning plus anyExtendedKeyUsage: notation accepts it, the spec forbids it (divergence D5).
+  'any-eku': [
+    'basicConstraints = CA:FALSE',
+    'keyUsage = critical, digitalSignature',
+    'extendedKeyUsage = codeSigning, anyExtendedKeyUsage',
   ],
   'server-auth-eku': [
     'basicConstraints = CA:FALSE',

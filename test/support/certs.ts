@@ -105,6 +105,22 @@ async function extensionsFor(
   return extensions;
 }
 
+/**
+ * The issuer's private key for signing with `hash`. A WebCrypto RSA key is bound to the hash it
+ * was generated with, so RSA keys are re-imported for any other hash (SHA-1 negative tests).
+ */
+async function signingKeyFor(
+  signer: { keys: CryptoKeyPair; keyAlg: KeyAlg },
+  hash: string,
+): Promise<webcrypto.CryptoKey> {
+  if (!signer.keyAlg.startsWith('rsa') || hash === defaultHash(signer.keyAlg))
+    return signer.keys.privateKey;
+  const pkcs8 = await webcrypto.subtle.exportKey('pkcs8', signer.keys.privateKey);
+  return webcrypto.subtle.importKey('pkcs8', pkcs8, { name: 'RSASSA-PKCS1-v1_5', hash }, false, [
+    'sign',
+  ]);
+}
+
 /** Issues a certificate; self-signed when no issuer is given. */
 export async function issue(spec: CertSpec = {}, issuer?: Issued): Promise<Issued> {
   const keyAlg = spec.key ?? 'ec-p256';
@@ -131,7 +147,7 @@ export async function issue(spec: CertSpec = {}, issuer?: Issued): Promise<Issue
     notAfter: spec.notAfter ?? new Date(now + 10 * YEAR),
     signingAlgorithm,
     publicKey: keys.publicKey,
-    signingKey: signer.keys.privateKey,
+    signingKey: await signingKeyFor(signer, hash),
     extensions,
   });
   const der = new Uint8Array(cert.rawData);

@@ -1,0 +1,285 @@
+import type { Descriptor } from '../verify/types.js';
+import { Authenticator, type AuthContext } from './auth.js';
+import {
+  DEFAULT_REALMS,
+  credentialLookup,
+  limitsOf,
+  transportOptions,
+  type Limits,
+  type RegistryClientOptions,
+} from './options.js';
+import { withDeadline, type CallOptions, type Deadline } from './deadline.js';
+import { digestOf, isDigest, verifyContent } from './digest.js';
+import { RegistryError } from './errors.js';
+import { tooLarge } from './body.js';
+import { indexManifests, parseJson, type OciDescriptor } from './manifest.js';
+import {
+  MANIFEST_ACCEPT,
+  MANIFEST_TYPES,
+  NOTARY_SIGNATURE,
+  baseMediaType,
+  isIndexType,
+} from './media-types.js';
+import { apiHost, type ImageReference } from './reference.js';
+import { referrersByApi, referrersByTag, type RegistryGet } from './referrers.js';
+import {
+  envelopeLayer,
+  preferThumbprints,
+  signatureReferrers,
+  type SignatureDescriptor,
+} from './signatures.js';
+import { statusError } from './status.js';
+import { Transport, type HttpResponse } from './transport.js';
+
+/** A signature as src/verify's SignatureCandidate wants it: fetched only when evaluated. */
+export interface SignatureCandidate {
+  digest: string;
+  descriptor: SignatureDescriptor;
+  load(): Promise<{ mediaType: string; bytes: Uint8Array }>;
+}
+
+/**
+ * The OCI distribution client of the verifier: resolve, referrers (API or tag schema), Notation
+ * signature manifests and envelopes. Everything returned is checked against its digest and size.
+ */
+export class RegistryClient {
+  readonly #transport: Transport;
+  readonly #auth: Authenticator;
+  readonly #insecure: readonly string[];
+  readonly #limits: Limits;
+  readonly #now: () => number;
+  /** Registries that answered 404 to the referrers API: straight to the tag schema. */
+  readonly #noReferrersApi = new Set<string>();
+
+  constructor(options: RegistryClientOptions = {}) {
+    this.#now = options.now ?? Date.now;
+    this.#insecure = options.insecureRegistries ?? [];
+    this.#limits = limitsOf(options);
+    this.#transport = new Transport(transportOptions(options, this.#now));
+    this.#auth = new Authenticator({
+      transport: this.#transport,
+      credentials: credentialLookup(options.credentials),
+      realms: { ...DEFAULT_REALMS, ...options.tokenRealms },
+      now: this.#now,
+    });
+  }
+
+  /**
+   * The descriptor a reference names. A digest is fetched and checked (1 GET); a tag is resolved
+   * with HEAD and the full Accept list, falling back to GET.
+   */
+  resolve(ref: ImageReference, options: CallOptions = {}): Promise<Descriptor> {
+    return this.#call(options, async (d) => {
+      if (ref.digest !== undefined) {
+        const { descriptor } = await this.#manifest(ref, { digest: ref.digest }, d);
+        return descriptor;
+      }
+      return this.#resolveTag(ref, ref.tag ?? 'latest', d);
+    });
+  }
+
+  /** The platform manifests of an index (empty for a single manifest). */
+  platforms(
+    ref: ImageReference,
+    artifact: Descriptor,
+    options: CallOptions = {},
+  ): Promise<OciDescriptor[]> {
+    if (!isIndexType(artifact.mediaType)) return Promise.resolve([]);
+    return this.#call(options, async (d) =>
+      indexManifests((await this.#manifest(ref, artifact, d)).json),
+    );
+  }
+
+  /** Notation signature manifests of the artifact, by the referrers API or the tag schema. */
+  listSignatures(
+    ref: ImageReference,
+    artifact: Descriptor | string,
+    options: CallOptions & { trustedThumbprints?: Iterable<string> } = {},
+  ): Promise<SignatureDescriptor[]> {
+    const subject = typeof artifact === 'string' ? artifact : artifact.digest;
+    return this.#call(options, async (d) => {
+      const req = {
+        get: this.#getter(ref, d),
+        base: new URL(`/v2/${ref.repository}/`, this.#origin(ref.registry)),
+        subject,
+        artifactType: NOTARY_SIGNATURE,
+        maxPages: this.#limits.pages,
+      };
+      let list = this.#noReferrersApi.has(ref.registry) ? undefined : await referrersByApi(req);
+      if (list === undefined) {
+        this.#noReferrersApi.add(ref.registry);
+        list = await referrersByTag(req);
+      }
+      const sigs = signatureReferrers(list, subject);
+      return options.trustedThumbprints
+        ? preferThumbprints(sigs, options.trustedThumbprints)
+        : sigs;
+    });
+  }
+
+  /** The signature manifest's one envelope layer, checked against its digest and size. */
+  fetchEnvelope(
+    ref: ImageReference,
+    sig: SignatureDescriptor,
+    options: CallOptions = {},
+  ): Promise<{ mediaType: string; bytes: Uint8Array }> {
+    return this.#call(options, async (d) => {
+      const { json } = await this.#manifest(ref, sig, d);
+      const layer = envelopeLayer(json, sig, this.#limits.envelope);
+      const bytes = await this.#blob(ref, layer, d);
+      return { mediaType: layer.mediaType, bytes };
+    });
+  }
+
+  /** listSignatures shaped for src/verify: each candidate loads its envelope on demand. */
+  async signatureCandidates(
+    ref: ImageReference,
+    artifact: Descriptor | string,
+    options: CallOptions & { trustedThumbprints?: Iterable<string> } = {},
+  ): Promise<SignatureCandidate[]> {
+    const sigs = await this.listSignatures(ref, artifact, options);
+    return sigs.map((sig) => ({
+      digest: sig.digest,
+      descriptor: sig,
+      load: () => this.fetchEnvelope(ref, sig, options),
+    }));
+  }
+
+  /** Closes every connection (in-flight requests fail). */
+  close(): Promise<void> {
+    return this.#transport.close();
+  }
+
+  #call<T>(options: CallOptions, fn: (d: Deadline) => Promise<T>): Promise<T> {
+    return withDeadline(options, { timeoutMs: this.#limits.timeoutMs, now: this.#now }, fn);
+  }
+
+  #origin(registry: string): string {
+    const scheme = this.#insecure.includes(registry) ? 'http' : 'https';
+    return `${scheme}://${apiHost(registry)}`;
+  }
+
+  async #resolveTag(ref: ImageReference, tag: string, d: Deadline): Promise<Descriptor> {
+    const url = new URL(`/v2/${ref.repository}/manifests/${tag}`, this.#origin(ref.registry));
+    const what = `manifest ${ref.repository}:${tag}`;
+    const head = await this.#send(
+      ref,
+      { url, method: 'HEAD', accept: MANIFEST_ACCEPT, what, maxBytes: 0 },
+      d,
+    );
+    if (head.status !== 200 && head.status !== 405 && head.status !== 501)
+      throw statusError(head, what, 'MANIFEST_UNKNOWN');
+    const digest = head.headers['docker-content-digest'];
+    const size = Number(head.headers['content-length']);
+    const mediaType = baseMediaType(head.headers['content-type']);
+    // A HEAD without digest or length (or a registry without HEAD) falls back to a GET.
+    const complete = digest !== undefined && mediaType !== '' && Number.isSafeInteger(size);
+    return head.status === 200 && complete && size >= 0
+      ? checked({ mediaType, digest, size }, what)
+      : (await this.#manifest(ref, { tag }, d)).descriptor;
+  }
+
+  /**
+   * GET a manifest by digest (checked against it) or by tag (hashed here, and checked against
+   * Docker-Content-Digest when sent). A descriptor's size is capped before any request.
+   */
+  async #manifest(
+    ref: ImageReference,
+    target: { digest: string; size?: number; mediaType?: string } | { tag: string },
+    d: Deadline,
+  ): Promise<{ descriptor: Descriptor; json: Record<string, unknown> }> {
+    const expected: Partial<Descriptor> = 'tag' in target ? {} : target;
+    const id = 'tag' in target ? target.tag : target.digest;
+    const what = `manifest ${ref.repository}@${id}`;
+    if ((expected.size ?? 0) > this.#limits.manifest)
+      throw tooLarge(`${what} (${expected.size} bytes)`, this.#limits.manifest);
+    const url = new URL(`/v2/${ref.repository}/manifests/${id}`, this.#origin(ref.registry));
+    const accept = expected.mediaType || MANIFEST_ACCEPT;
+    const res = await this.#send(ref, { url, accept, what, maxBytes: this.#limits.manifest }, d);
+    if (res.status !== 200) throw statusError(res, what, 'MANIFEST_UNKNOWN');
+    const digest = expected.digest ?? res.headers['docker-content-digest'] ?? digestOf(res.body);
+    verifyContent({ ...expected, digest }, res.body, what);
+    const json = parseJson(res.body, what);
+    const declared = typeof json['mediaType'] === 'string' ? json['mediaType'] : '';
+    const mediaType = baseMediaType(res.headers['content-type']) || declared;
+    return { descriptor: checked({ mediaType, digest, size: res.body.length }, what), json };
+  }
+
+  async #blob(ref: ImageReference, layer: Descriptor, d: Deadline): Promise<Uint8Array> {
+    const what = `blob ${layer.digest}`;
+    const url = new URL(`/v2/${ref.repository}/blobs/${layer.digest}`, this.#origin(ref.registry));
+    const res = await this.#send(
+      ref,
+      { url, accept: '*/*', what, maxBytes: this.#limits.envelope, follow: true },
+      d,
+    );
+    if (res.status !== 200) throw statusError(res, what, 'BLOB_UNKNOWN');
+    verifyContent(layer, res.body, what);
+    return res.body;
+  }
+
+  #getter(ref: ImageReference, d: Deadline): RegistryGet {
+    return ({ url, accept, what }) =>
+      this.#send(ref, { url, accept, what, maxBytes: this.#limits.manifest }, d);
+  }
+
+  /** One registry request with auth: a known header up front, at most one answer to a 401. */
+  async #send(
+    ref: ImageReference,
+    r: {
+      url: URL;
+      accept: string;
+      what: string;
+      maxBytes: number;
+      method?: 'GET' | 'HEAD';
+      follow?: boolean;
+    },
+    d: Deadline,
+  ): Promise<HttpResponse> {
+    const origin = this.#origin(ref.registry);
+    const ctx: AuthContext = {
+      registry: ref.registry,
+      origin,
+      scope: `repository:${ref.repository}:pull`,
+      ...d,
+    };
+    const send = (authorization: string | undefined): Promise<HttpResponse> =>
+      this.#transport.request({
+        url: r.url,
+        method: r.method ?? 'GET',
+        headers: { accept: r.accept, ...(authorization !== undefined && { authorization }) },
+        signal: d.signal,
+        deadline: d.deadline,
+        maxBytes: r.maxBytes,
+        followRedirects: r.follow ?? true,
+        what: r.what,
+      });
+    const sent = await this.#auth.authorization(ctx);
+    const first = await send(sent);
+    if (first.status !== 401) return first;
+    if (first.url.origin !== origin) {
+      const message = `${first.url.host} (a redirect target) asks for credentials; refused`;
+      throw new RegistryError('UNAUTHORIZED', message, { status: 401 });
+    }
+    this.#auth.forget(ctx, sent);
+    const retry = await this.#auth.answer(ctx, first.headers['www-authenticate']);
+    const second = await send(retry);
+    if (second.status === 401) {
+      this.#auth.forget(ctx, retry);
+      const message = `${ref.registry} refused the credentials for ${ref.repository}`;
+      throw new RegistryError('UNAUTHORIZED', message, { status: 401 });
+    }
+    return second;
+  }
+}
+
+function checked(descriptor: Descriptor, what: string): Descriptor {
+  if (!(MANIFEST_TYPES as readonly string[]).includes(descriptor.mediaType))
+    throw new RegistryError(
+      'PROTOCOL',
+      `${what} has unsupported media type "${descriptor.mediaType.slice(0, 100)}"`,
+    );
+  if (!isDigest(descriptor.digest))
+    throw new RegistryError('PROTOCOL', `${what}: the registry sent an unsupported digest`);
+  return descriptor;
+}

@@ -1,0 +1,84 @@
+import { DOCKER_HUB } from './reference.js';
+
+/** Credentials for one registry, as a Docker config JSON entry carries them. */
+export interface Credentials {
+  username?: string;
+  password?: string;
+  /** OAuth2 refresh token (`identitytoken`), exchanged at the token realm. */
+  identityToken?: string;
+  /** A bearer token sent to the registry as it is (`registrytoken`). */
+  registryToken?: string;
+}
+
+/** An entry of `auths` in a Docker config JSON (`.dockerconfigjson`). */
+export interface DockerAuthEntry {
+  auth?: string;
+  username?: string;
+  password?: string;
+  identitytoken?: string;
+  registrytoken?: string;
+}
+
+export interface DockerConfig {
+  auths?: Record<string, DockerAuthEntry>;
+}
+
+/** Credentials by registry (`docker.io`, `127.0.0.1:5000`), or undefined for anonymous. */
+export type CredentialLookup = (registry: string) => Credentials | undefined;
+
+/** `https://index.docker.io/v1/`, `HOST:PORT`, `http://host/path` → the registry it names. */
+export function normaliseRegistryKey(key: string): string {
+  const host = key
+    .replace(/^[a-z]+:\/\//i, '')
+    .split('/')[0]!
+    .toLowerCase();
+  return host === 'index.docker.io' || host === 'registry-1.docker.io' ? DOCKER_HUB : host;
+}
+
+function str(value: unknown): string | undefined {
+  return typeof value === 'string' && value.length > 0 ? value : undefined;
+}
+
+/** `auth` is base64 of `username:password`. */
+function decodeAuth(auth: string | undefined): { username?: string; password?: string } {
+  const decoded = auth === undefined ? '' : Buffer.from(auth, 'base64').toString('utf8');
+  const colon = decoded.indexOf(':');
+  return colon > 0 ? { username: decoded.slice(0, colon), password: decoded.slice(colon + 1) } : {};
+}
+
+function fromEntry(entry: DockerAuthEntry): Credentials | undefined {
+  const decoded = decodeAuth(str(entry.auth));
+  const fields: [keyof Credentials, string | undefined][] = [
+    ['username', str(entry.username) ?? decoded.username],
+    ['password', str(entry.password) ?? decoded.password],
+    ['identityToken', str(entry.identitytoken)],
+    ['registryToken', str(entry.registrytoken)],
+  ];
+  const out: Credentials = {};
+  for (const [k, v] of fields) if (v !== undefined) out[k] = v;
+  return Object.keys(out).length > 0 ? out : undefined;
+}
+
+/**
+ * Credentials from Docker config JSON documents (the content of `kubernetes.io/dockerconfigjson`
+ * secrets), as a string or parsed. The first document that names a registry wins.
+ */
+export function credentialsFromDockerConfig(
+  ...configs: (DockerConfig | string)[]
+): CredentialLookup {
+  const table = new Map<string, Credentials>();
+  for (const config of configs) {
+    const parsed = (typeof config === 'string' ? JSON.parse(config) : config) as DockerConfig;
+    for (const [key, entry] of Object.entries(parsed.auths ?? {})) {
+      const registry = normaliseRegistryKey(key);
+      const creds = typeof entry === 'object' && entry !== null ? fromEntry(entry) : undefined;
+      if (creds && !table.has(registry)) table.set(registry, creds);
+    }
+  }
+  return (registry) => table.get(registry);
+}
+
+export function basicAuthorization(creds: Credentials): string | undefined {
+  if (creds.username === undefined || creds.password === undefined) return undefined;
+  return `Basic ${Buffer.from(`${creds.username}:${creds.password}`).toString('base64')}`;
+}

@@ -1,0 +1,34 @@
+/** The OCI registry client: references, auth, resolve, referrers and signatures, with limits. */
+export {
+  classifyAddress,
+  isAddressAllowed,
+  type AddressClass,
+  type HostResolver,
+  type NetworkAllowance,
+} from './address-guard.js';
+export { RegistryClient, type SignatureCandidate } from './client.js';
+export type { RegistryClientOptions } from './options.js';
+export {
+  credentialsFromDockerConfig,
+  type CredentialLookup,
+  type Credentials,
+  type DockerConfig,
+} from './credentials.js';
+export type { CallOptions } from './deadline.js';
+export { RegistryError, isRegistryError, type RegistryErrorCode } from './errors.js';
+export type { OciDescriptor } from './manifest.js';
+export {
+  MANIFEST_ACCEPT,
+  NOTARY_SIGNATURE,
+  OCI_INDEX,
+  OCI_MANIFEST,
+  THUMBPRINT_ANNOTATION,
+} from './media-types.js';
+export {
+  DOCKER_HUB,
+  formatReference,
+  parseReference,
+  repositoryName,
+  type ImageReference,
+} from './reference.js';
+export type { SignatureDescriptor } from './signatures.js';

@@ -1,0 +1,121 @@
+import { RegistryError } from './errors.js';
+
+/** An image reference normalised the way container runtimes do (distribution/reference). */
+export interface ImageReference {
+  /** `docker.io`, `ghcr.io`, `127.0.0.1:5000`, `[::1]:5000`. */
+  registry: string;
+  /** `library/nginx`. */
+  repository: string;
+  /** Present when the reference names one (`latest` when it names neither tag nor digest). */
+  tag?: string;
+  /** `sha256:<hex>`; when present it wins over the tag. */
+  digest?: string;
+}
+
+export const DOCKER_HUB = 'docker.io';
+const DOCKER_HUB_ALIASES = new Set(['index.docker.io', 'registry-1.docker.io']);
+const MAX_NAME_LENGTH = 255;
+
+// Grammar of github.com/distribution/reference (regexp.go).
+const DOMAIN_COMPONENT = '(?:[a-zA-Z0-9]|[a-zA-Z0-9][a-zA-Z0-9-]*[a-zA-Z0-9])';
+const DOMAIN = `(?:${DOMAIN_COMPONENT}(?:\\.${DOMAIN_COMPONENT})*|\\[[a-fA-F0-9:]+\\])(?::[0-9]+)?`;
+const PATH_COMPONENT = '[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*';
+const DOMAIN_RE = new RegExp(`^${DOMAIN}$`);
+const PATH_RE = new RegExp(`^${PATH_COMPONENT}(?:/${PATH_COMPONENT})*$`);
+const TAG_RE = /^[\w][\w.-]{0,127}$/;
+/** The digests this client can check: sha256 and sha512, lower-case hex, exact length. */
+export const DIGEST_RE = /^(?:sha256:[a-f0-9]{64}|sha512:[a-f0-9]{128})$/;
+
+function invalid(input: string, why: string): RegistryError {
+  const shown = input.length > 300 ? `${input.slice(0, 300)}…` : input;
+  return new RegistryError('INVALID_REFERENCE', `invalid image reference "${shown}": ${why}`);
+}
+
+/** Splits `name[:tag][@digest]`; the tag colon is the last one after the last slash. */
+function split(input: string): { name: string; tag?: string; digest?: string } {
+  const at = input.indexOf('@');
+  const rest = at < 0 ? input : input.slice(0, at);
+  const digest = at < 0 ? undefined : input.slice(at + 1);
+  const colon = rest.lastIndexOf(':');
+  const hasTag = colon > rest.lastIndexOf('/') && !rest.endsWith(']');
+  const name = hasTag ? rest.slice(0, colon) : rest;
+  const tag = hasTag ? rest.slice(colon + 1) : undefined;
+  return { name, ...(tag !== undefined && { tag }), ...(digest !== undefined && { digest }) };
+}
+
+/** Docker's rule: the first component is a registry if it has a dot or colon, is localhost, or has capitals. */
+function splitDomain(name: string): { registry: string; path: string } {
+  const slash = name.indexOf('/');
+  const first = slash < 0 ? '' : name.slice(0, slash);
+  const isDomain =
+    slash >= 0 &&
+    (/[.:]/.test(first) ||
+      first.startsWith('[') ||
+      first === 'localhost' ||
+      first.toLowerCase() !== first);
+  if (!isDomain) return { registry: DOCKER_HUB, path: name };
+  return { registry: first, path: name.slice(slash + 1) };
+}
+
+function checkTagAndDigest(input: string, tag?: string, digest?: string): void {
+  if (tag !== undefined && !TAG_RE.test(tag)) throw invalid(input, `"${tag}" is not a valid tag`);
+  if (digest !== undefined && !DIGEST_RE.test(digest))
+    throw invalid(input, 'the digest must be sha256 or sha512 with lower-case hex of full length');
+}
+
+function checkParts(input: string, registry: string, path: string): void {
+  if (!DOMAIN_RE.test(registry)) throw invalid(input, `"${registry}" is not a valid registry host`);
+  if (path.toLowerCase() !== path) throw invalid(input, 'the repository name must be lowercase');
+  if (!PATH_RE.test(path)) throw invalid(input, 'the repository name has invalid characters');
+  if (registry.length + 1 + path.length > MAX_NAME_LENGTH)
+    throw invalid(input, `the name is longer than ${MAX_NAME_LENGTH} characters`);
+}
+
+/**
+ * Parses and normalises an image reference as container runtimes do: `nginx` is
+ * `docker.io/library/nginx:latest`, `index.docker.io` is `docker.io`, `name:tag@digest` keeps
+ * both (the digest is what is pulled). Throws `INVALID_REFERENCE` otherwise.
+ */
+export function parseReference(input: string): ImageReference {
+  if (input.length === 0 || input.length > 4096 || /\s/.test(input))
+    throw invalid(input, 'empty, too long or containing whitespace');
+  const { name, tag, digest } = split(input);
+  checkTagAndDigest(input, tag, digest);
+  if (name.length === 0) throw invalid(input, 'no repository name');
+  const { registry, path } = normalise(splitDomain(name));
+  checkParts(input, registry, path);
+  const effectiveTag = tag ?? (digest === undefined ? 'latest' : undefined);
+  return {
+    registry,
+    repository: path,
+    ...(effectiveTag !== undefined && { tag: effectiveTag }),
+    ...(digest !== undefined && { digest }),
+  };
+}
+
+/** `index.docker.io` is `docker.io`; one-component Docker Hub names live under `library/`. */
+function normalise({ registry, path }: { registry: string; path: string }): {
+  registry: string;
+  path: string;
+} {
+  const hub = registry === DOCKER_HUB || DOCKER_HUB_ALIASES.has(registry.toLowerCase());
+  if (!hub) return { registry, path };
+  return { registry: DOCKER_HUB, path: path.includes('/') ? path : `library/${path}` };
+}
+
+/** `docker.io/library/nginx`: the fully qualified repository that trust-policy scopes name. */
+export function repositoryName(ref: ImageReference): string {
+  return `${ref.registry}/${ref.repository}`;
+}
+
+/** The canonical string: `registry/repository[:tag][@digest]`. */
+export function formatReference(ref: ImageReference): string {
+  const tag = ref.tag === undefined ? '' : `:${ref.tag}`;
+  const digest = ref.digest === undefined ? '' : `@${ref.digest}`;
+  return `${repositoryName(ref)}${tag}${digest}`;
+}
+
+/** The host the registry API answers on (`docker.io` is served by `registry-1.docker.io`). */
+export function apiHost(registry: string): string {
+  return registry === DOCKER_HUB ? 'registry-1.docker.io' : registry;
+}

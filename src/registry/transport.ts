@@ -1,0 +1,281 @@
+import { setTimeout as sleep } from 'node:timers/promises';
+import { Agent, type Dispatcher } from 'undici';
+import {
+  checkLiteralHost,
+  guardedLookup,
+  type HostResolver,
+  type NetworkAllowance,
+} from './address-guard.js';
+import { decodeBody, discard, readCapped, tooLarge } from './body.js';
+import { RegistryError, isRegistryError, redact } from './errors.js';
+
+export interface TransportOptions {
+  /** `host[:port]` reached over plain HTTP; every other host must speak HTTPS. */
+  insecureHosts: readonly string[];
+  /** PEM CA bundle per `host[:port]`, replacing the system roots for that host. */
+  caBundles: Readonly<Record<string, string>>;
+  allowPrivateNetworks: NetworkAllowance;
+  resolver?: HostResolver | undefined;
+  maxRedirects: number;
+  /** Sockets per origin; further requests queue (and still honour their deadline). */
+  perHostConcurrency: number;
+  connectTimeoutMs: number;
+  now: () => number;
+}
+
+export interface HttpRequest {
+  url: URL;
+  method?: 'GET' | 'HEAD' | 'POST';
+  headers?: Record<string, string>;
+  body?: string;
+  signal: AbortSignal;
+  /** Absolute time (ms, `now()` clock) the signal fires at: decides whether a Retry-After fits. */
+  deadline: number;
+  /** Cap on the (decoded) body of a successful response. */
+  maxBytes: number;
+  followRedirects?: boolean;
+  /** An explicitly configured token realm may be plain HTTP. */
+  allowPlainHttp?: boolean;
+  /** Public addresses only, whatever the allowance (an unconfigured token realm). */
+  publicOnly?: boolean;
+  /** What is fetched, for messages ("manifest sha256:…"). */
+  what: string;
+}
+
+export interface HttpResponse {
+  status: number;
+  /** Lower-case names; repeated headers joined with ", ". */
+  headers: Record<string, string>;
+  body: Uint8Array;
+  /** The URL that answered, after redirects. */
+  url: URL;
+}
+
+const ERROR_BODY_CAP = 64 * 1024;
+const REDIRECTS = new Set([301, 302, 303, 307, 308]);
+const RETRIABLE_NETWORK = new Set(['ECONNRESET', 'EPIPE', 'UND_ERR_SOCKET', 'UND_ERR_CLOSED']);
+/** Left over after a Retry-After wait, for the retried request itself. */
+const RETRY_MARGIN_MS = 200;
+
+function flatten(headers: Dispatcher.ResponseData['headers']): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const [k, v] of Object.entries(headers)) {
+    if (v !== undefined) out[k.toLowerCase()] = Array.isArray(v) ? v.join(', ') : v;
+  }
+  return out;
+}
+
+/** Retry-After as delay-seconds or an HTTP date, in ms from now; undefined when absent or junk. */
+export function retryAfterMs(value: string | undefined, now: number): number | undefined {
+  if (value === undefined) return undefined;
+  if (/^\d{1,9}$/.test(value.trim())) return Number(value.trim()) * 1000;
+  const at = Date.parse(value);
+  return Number.isNaN(at) ? undefined : Math.max(0, at - now);
+}
+
+function errorCode(err: unknown): string | undefined {
+  for (let e = err, i = 0; e && i < 5; e = (e as { cause?: unknown }).cause, i++) {
+    const code = (e as { code?: unknown }).code;
+    if (typeof code === 'string') return code;
+  }
+  return undefined;
+}
+
+function causeRegistryError(err: unknown): RegistryError | undefined {
+  for (let e = err, i = 0; e && i < 5; e = (e as { cause?: unknown }).cause, i++)
+    if (isRegistryError(e)) return e;
+  return undefined;
+}
+
+/** HTTP for the registry client: guarded addresses, deadlines, caps, redirects and one retry. */
+export class Transport {
+  readonly #options: TransportOptions;
+  readonly #agents = new Map<string, Agent>();
+  /** host → time before which it asked us (429 + Retry-After) not to call. */
+  readonly #holds = new Map<string, number>();
+
+  constructor(options: TransportOptions) {
+    this.#options = options;
+  }
+
+  async request(req: HttpRequest): Promise<HttpResponse> {
+    const idempotent = (req.method ?? 'GET') !== 'POST';
+    for (let attempt = 0; ; attempt++) {
+      this.#checkHold(req.url);
+      const retry = attempt === 0 && idempotent;
+      let res: HttpResponse;
+      try {
+        res = await this.#follow(req);
+      } catch (err) {
+        const e = this.#toRegistryError(err, req);
+        if (retry && e.code === 'NETWORK' && RETRIABLE_NETWORK.has(errorCode(err) ?? '')) continue;
+        throw e;
+      }
+      if (res.status >= 500 && retry) continue;
+      if (res.status !== 429) return res;
+      await this.#rateLimited(res, req, retry);
+    }
+  }
+
+  /** Waits out a 429's Retry-After when it fits the deadline; otherwise holds the host and throws. */
+  async #rateLimited(res: HttpResponse, req: HttpRequest, retry: boolean): Promise<void> {
+    const wait = retryAfterMs(res.headers['retry-after'], this.#options.now());
+    const left = req.deadline - this.#options.now();
+    if (retry && wait !== undefined && wait + RETRY_MARGIN_MS <= left) {
+      await this.#sleep(wait, req);
+      return;
+    }
+    if (wait !== undefined) this.#holds.set(req.url.host, this.#options.now() + wait);
+    throw new RegistryError('RATE_LIMITED', `${req.url.host} is rate limiting ${req.what}`, {
+      status: 429,
+    });
+  }
+
+  /** Closes every connection, including requests in flight. */
+  async close(): Promise<void> {
+    const agents = [...this.#agents.values()];
+    this.#agents.clear();
+    await Promise.all(agents.map((a) => a.destroy()));
+  }
+
+  #checkHold(url: URL): void {
+    const until = this.#holds.get(url.host);
+    if (until === undefined) return;
+    if (until <= this.#options.now()) {
+      this.#holds.delete(url.host);
+      return;
+    }
+    throw new RegistryError(
+      'RATE_LIMITED',
+      `${url.host} asked for a pause (Retry-After) that has not ended; not calling it`,
+      { status: 429 },
+    );
+  }
+
+  async #sleep(ms: number, req: HttpRequest): Promise<void> {
+    try {
+      await sleep(ms, undefined, { signal: req.signal });
+    } catch (err) {
+      throw this.#toRegistryError(err, req);
+    }
+  }
+
+  #allowance(req: HttpRequest): NetworkAllowance {
+    return req.publicOnly === true ? false : this.#options.allowPrivateNetworks;
+  }
+
+  #checkUrl(url: URL, req: HttpRequest, hop: number): void {
+    const allowPlainHttp = hop === 0 && req.allowPlainHttp === true;
+    if (url.username || url.password)
+      throw new RegistryError('NOT_ALLOWED', `refusing a URL with credentials in it (${url.host})`);
+    if (url.protocol === 'http:') {
+      if (!allowPlainHttp && !this.#options.insecureHosts.includes(url.host)) {
+        throw new RegistryError(
+          'NOT_ALLOWED',
+          `plain HTTP to ${url.host} is not allowed (the host is not listed as insecure)`,
+        );
+      }
+    } else if (url.protocol !== 'https:') {
+      throw new RegistryError('NOT_ALLOWED', `refusing the ${url.protocol} scheme`);
+    }
+    checkLiteralHost(url.hostname, this.#allowance(req));
+  }
+
+  async #follow(req: HttpRequest): Promise<HttpResponse> {
+    let url = req.url;
+    const headers = { ...req.headers };
+    for (let hop = 0; ; hop++) {
+      this.#checkUrl(url, req, hop);
+      const res = await this.#exchange(url, headers, req);
+      if (!REDIRECTS.has(res.status) || req.followRedirects !== true) return res;
+      if (hop >= this.#options.maxRedirects) {
+        throw new RegistryError(
+          'PROTOCOL',
+          `more than ${this.#options.maxRedirects} redirects fetching ${req.what} from ${req.url.host}`,
+        );
+      }
+      const location = res.headers['location'];
+      if (location === undefined)
+        throw new RegistryError('PROTOCOL', `redirect without Location from ${url.host}`);
+      const next = new URL(location, url);
+      // Credentials belong to the origin that asked for them, never to where it points us.
+      if (next.origin !== url.origin) delete headers['authorization'];
+      url = next;
+    }
+  }
+
+  async #exchange(
+    url: URL,
+    headers: Record<string, string>,
+    req: HttpRequest,
+  ): Promise<HttpResponse> {
+    const method = req.method ?? 'GET';
+    const res = await this.#agent(url, this.#allowance(req)).request({
+      origin: url.origin,
+      path: `${url.pathname}${url.search}`,
+      method,
+      headers: { ...headers, 'accept-encoding': 'identity', 'user-agent': 'notary-admission' },
+      ...(req.body !== undefined && { body: req.body }),
+      signal: req.signal,
+    });
+    const out = { status: res.statusCode, headers: flatten(res.headers), url };
+    if (method === 'HEAD' || REDIRECTS.has(res.statusCode)) {
+      discard(res.body);
+      return { ...out, body: new Uint8Array() };
+    }
+    const failed = res.statusCode >= 300;
+    const cap = failed ? Math.min(ERROR_BODY_CAP, req.maxBytes) : req.maxBytes;
+    const length = Number(out.headers['content-length'] ?? NaN);
+    if (!failed && length > cap) {
+      discard(res.body);
+      throw tooLarge(`${req.what} from ${url.host}`, cap);
+    }
+    const raw = await readCapped(res.body, cap, {
+      truncate: failed,
+      what: `${req.what} from ${url.host}`,
+    });
+    if (failed) return { ...out, body: raw };
+    const body = decodeBody(out.headers['content-encoding'], raw, { cap, what: req.what });
+    return { ...out, body };
+  }
+
+  #agent(url: URL, allowance: NetworkAllowance): Agent {
+    const key = `${url.origin} ${allowance === false ? 'public' : 'allowed'}`;
+    let agent = this.#agents.get(key);
+    if (!agent) {
+      const ca = url.protocol === 'https:' ? this.#options.caBundles[url.host] : undefined;
+      agent = new Agent({
+        connect: {
+          timeout: this.#options.connectTimeoutMs,
+          lookup: guardedLookup(allowance, this.#options.resolver),
+          ...(ca !== undefined && { ca }),
+        },
+        connections: this.#options.perHostConcurrency,
+        keepAliveTimeout: 30_000,
+        headersTimeout: 60_000,
+        bodyTimeout: 60_000,
+      });
+      this.#agents.set(key, agent);
+    }
+    return agent;
+  }
+
+  #toRegistryError(err: unknown, req: HttpRequest): RegistryError {
+    if (isRegistryError(err)) return err;
+    const guarded = causeRegistryError(err);
+    if (guarded) return guarded;
+    if (req.signal.aborted) {
+      return new RegistryError(
+        'TIMEOUT',
+        `registry timeout: ${req.what} from ${req.url.host} did not complete within the deadline`,
+        { cause: err },
+      );
+    }
+    const code = errorCode(err);
+    return new RegistryError(
+      'NETWORK',
+      `registry unavailable: ${redact(req.url)} failed (${code ?? (err as Error).message})`,
+      { cause: err },
+    );
+  }
+}

@@ -1,0 +1,97 @@
+// Integrity step of the Notary Project verification: parse one signature envelope (JWS or COSE),
+// check its signature over the received bytes with the leaf certificate's key, then read the
+// signed attributes and the payload. Chain order and certificate profiles are checked elsewhere
+// (src/verify/x509); comparing the payload with the artifact is the orchestrator's job.
+import { X509Certificate as NodeX509Certificate } from 'node:crypto';
+import { VerificationError } from '../errors.js';
+import { COSE_MEDIA_TYPE, JWS_MEDIA_TYPE, PAYLOAD_MEDIA_TYPE } from '../types.js';
+import type { EnvelopeContent, SignatureAlgorithm } from '../types.js';
+import * as x509 from '../x509/peculiar.js';
+import { algorithmForPublicKey, publicKeyOf, verifySignature } from './algorithms.js';
+import { malformed, readSignedAttributes, type DecodedEnvelope } from './attributes.js';
+import { decodeCose } from './cose.js';
+import { decodeJws } from './jws.js';
+import { parsePayload } from './payload.js';
+
+export { algorithmForKey } from './algorithms.js';
+
+/** One DER certificate, refused unless it is exactly one well-formed certificate. */
+function decodeCertificate(der: Uint8Array, index: number): x509.X509Certificate {
+  try {
+    // OpenSSL's parser is the strict one; its re-serialisation catches trailing bytes.
+    const strict = new NodeX509Certificate(der);
+    if (!strict.raw.equals(der)) throw new Error('trailing data');
+    return new x509.X509Certificate(der);
+  } catch {
+    throw malformed(`certificate ${index} of the envelope's chain is not a DER X.509 certificate`);
+  }
+}
+
+function checkAlgorithm(header: SignatureAlgorithm, key: SignatureAlgorithm): void {
+  if (header !== key) {
+    // A supported algorithm the key does not mandate: algorithm substitution (checklist C-22).
+    throw new VerificationError(
+      'SIGNATURE_INVALID',
+      'integrity',
+      `the envelope declares ${header} but the signing certificate's key requires ${key}`,
+    );
+  }
+}
+
+function verifyDecoded(decoded: DecodedEnvelope): EnvelopeContent {
+  const certificateChain = decoded.certificates.map(decodeCertificate);
+  const key = publicKeyOf(certificateChain[0]!);
+  const signatureAlgorithm = algorithmForPublicKey(key);
+  checkAlgorithm(decoded.algorithm, signatureAlgorithm);
+  verifySignature({
+    algorithm: signatureAlgorithm,
+    key,
+    signed: decoded.signed,
+    signature: decoded.signature,
+  });
+  // Everything below is signed, so only now is it read.
+  if (decoded.contentType !== PAYLOAD_MEDIA_TYPE) {
+    throw malformed(`the signed content type is not ${PAYLOAD_MEDIA_TYPE}`);
+  }
+  const attributes = readSignedAttributes(decoded.headers);
+  const targetArtifact = parsePayload(decoded.payload);
+  return {
+    targetArtifact,
+    signerInfo: {
+      ...attributes,
+      signatureAlgorithm,
+      certificateChain,
+      signature: decoded.signature,
+      ...(decoded.timestampToken && { timestampToken: decoded.timestampToken }),
+      ...(decoded.signingAgent !== undefined && { signingAgent: decoded.signingAgent }),
+    },
+  };
+}
+
+function decode(mediaType: string, bytes: Uint8Array): DecodedEnvelope {
+  if (mediaType === JWS_MEDIA_TYPE) return decodeJws(bytes);
+  if (mediaType === COSE_MEDIA_TYPE) return decodeCose(bytes);
+  throw new VerificationError(
+    'ENVELOPE_UNSUPPORTED',
+    'integrity',
+    `signature envelope media type ${JSON.stringify(mediaType.slice(0, 100))} is not supported`,
+  );
+}
+
+/**
+ * Parses one signature envelope and verifies its signature with the leaf certificate's key.
+ * @param mediaType the signature manifest layer's mediaType (`application/jose+json` or
+ *   `application/cose`).
+ * @throws VerificationError stage 'integrity': ENVELOPE_UNSUPPORTED, ENVELOPE_MALFORMED,
+ *   UNKNOWN_CRITICAL_HEADER, ALGORITHM_UNSUPPORTED or SIGNATURE_INVALID. A named verification
+ *   plugin is not an error here: the caller must refuse `signerInfo.verificationPlugin`.
+ */
+export function parseEnvelope(mediaType: string, bytes: Uint8Array): EnvelopeContent {
+  try {
+    return verifyDecoded(decode(mediaType, bytes));
+  } catch (error) {
+    if (error instanceof VerificationError) throw error;
+    // Fail closed on anything a parser did not anticipate, without echoing its internals.
+    throw malformed('the signature envelope could not be parsed');
+  }
+}

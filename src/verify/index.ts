@@ -1,0 +1,58 @@
+/**
+ * The Notary Project (Notation) verifier: pure, no network and no clock. Everything a caller
+ * needs is exported here; the files behind it are internal.
+ */
+export { VerificationError, PolicyError } from './errors.js';
+export type {
+  FailureStage,
+  PolicyErrorCode,
+  ValidationType,
+  VerificationErrorCode,
+} from './errors.js';
+export type {
+  Descriptor,
+  EnvelopeContent,
+  SignatureAlgorithm,
+  SignerInfo,
+  SigningScheme,
+  TrustStore,
+  TrustStores,
+  TrustStoreType,
+  ValidationAction,
+  ValidationResult,
+  VerificationLevel,
+} from './types.js';
+export { COSE_MEDIA_TYPE, JWS_MEDIA_TYPE, PAYLOAD_MEDIA_TYPE } from './types.js';
+export { parseEnvelope } from './envelope/index.js';
+export {
+  parseTrustPolicyDocument,
+  selectTrustPolicy,
+  validateTrustPolicyDocument,
+  validationActions,
+  type SignatureVerification,
+  type TrustPolicyDocument,
+  type TrustPolicyStatement,
+} from './trust-policy/index.js';
+export { createTrustStore } from './trust-store/trust-store.js';
+export { loadTrustStores } from './trust-store/load-dir.js';
+export {
+  checkRevocation,
+  RevocationCache,
+  type RevocationFetcher,
+  type RevocationRequest,
+  type RevocationResponse,
+  type RevocationResult,
+} from './revocation/index.js';
+export { createRevocationChecker, type RevocationChecker } from './steps.js';
+export {
+  verifySignature,
+  type Envelope,
+  type SignatureOutcome,
+  type VerifySignatureOptions,
+} from './verify-signature.js';
+export {
+  verifyArtifact,
+  type ArtifactOutcome,
+  type SignatureCandidate,
+  type VerifyArtifactOptions,
+} from './verify-artifact.js';

@@ -1,0 +1,13 @@
+/**
+ * Certificate revocation (OCSP and CRL) through an injected fetcher. Nothing here does I/O or
+ * reads the clock: the caller supplies both.
+ */
+export { RevocationCache, type RevocationCacheOptions } from './cache.js';
+export {
+  checkRevocation,
+  type CertificateRevocation,
+  type CertRevocationStatus,
+  type RevocationOptions,
+  type RevocationResult,
+} from './check.js';
+export type { RevocationFetcher, RevocationRequest, RevocationResponse } from './fetcher.js';

@@ -1,0 +1,16 @@
+// Trust policy: the OCI document, scope selection, trusted identities and verification levels.
+export {
+  parseTrustPolicyDocument,
+  validateTrustPolicyDocument,
+  type SignatureVerification,
+  type TrustPolicyDocument,
+  type TrustPolicyStatement,
+} from './document.js';
+export { isRepositoryName, selectTrustPolicy } from './scope.js';
+export {
+  leafSubject,
+  matchesTrustedIdentity,
+  parseDistinguishedName,
+  type DistinguishedName,
+} from './identity.js';
+export { validationActions } from './levels.js';

@@ -1,0 +1,114 @@
+import { describe, expect, it } from 'vitest';
+import { vectorText } from '../../../test/support/vectors.js';
+import { isRepositoryName, parseTrustPolicyDocument, selectTrustPolicy } from './index.js';
+
+const e2e = (name: string) =>
+  parseTrustPolicyDocument(vectorText(`trustpolicies/notation-e2e/${name}`));
+
+const statement = (name: string, registryScopes: string[], level = 'strict') => ({
+  name,
+  registryScopes,
+  signatureVerification: { level },
+  ...(level === 'skip' ? {} : { trustStores: ['ca:e2e'], trustedIdentities: ['*'] }),
+});
+
+describe('selectTrustPolicy', () => {
+  describe('when an exact-scope statement and a "*" statement both exist', () => {
+    it('C-52 returns the exact-scope statement (multi_statements_with_wildcard_registry_scope)', () => {
+      const document = e2e('multi_statements_with_wildcard_registry_scope_trustpolicy.json');
+      expect(selectTrustPolicy(document, 'localhost:5000/test-repo9')?.name).toBe('e2e');
+      expect(selectTrustPolicy(document, 'localhost:5000/other')?.name).toBe('e2e2');
+    });
+
+    it('C-52 returns the exact statement whatever the order, so its level is the one applied', () => {
+      const document = parseTrustPolicyDocument({
+        version: '1.0',
+        trustPolicies: [statement('global', ['*'], 'audit'), statement('exact', ['r.io/ns/app'])],
+      });
+      expect(selectTrustPolicy(document, 'r.io/ns/app')?.signatureVerification.level).toBe(
+        'strict',
+      );
+    });
+  });
+
+  describe('when only other repositories are in scope', () => {
+    it('C-52 returns undefined (invalid_registry_scope_trustpolicy.json)', () => {
+      const document = e2e('invalid_registry_scope_trustpolicy.json');
+      expect(selectTrustPolicy(document, 'localhost:5000/test-repo')).toBeUndefined();
+      expect(selectTrustPolicy(document, 'localhost:5000/invalid-test-repo')?.name).toBe('e2e');
+    });
+  });
+
+  describe('when a scope is a prefix of the repository', () => {
+    const document = parseTrustPolicyDocument({
+      version: '1.0',
+      trustPolicies: [statement('ns', ['reg.io/ns'])],
+    });
+
+    it.each(['reg.io/ns/app', 'reg.io/nsx', 'reg.io/n', 'other.io/reg.io/ns'])(
+      'C-52 returns undefined for %s (no prefix matching)',
+      (repository) => expect(selectTrustPolicy(document, repository)).toBeUndefined(),
+    );
+
+    it('C-52 returns the statement for the exact repository', () => {
+      expect(selectTrustPolicy(document, 'reg.io/ns')?.name).toBe('ns');
+    });
+  });
+
+  describe('when the repository is not fully qualified or not a repository', () => {
+    const document = e2e('trustpolicy.json');
+
+    it.each(['nginx', '*', 'docker.io/library/nginx:1.25', 'reg.io/app@sha256:abc', ''])(
+      'C-52 returns undefined for %j even with a "*" statement',
+      (repository) => expect(selectTrustPolicy(document, repository)).toBeUndefined(),
+    );
+
+    it('C-52 returns the "*" statement for docker.io/library/nginx', () => {
+      expect(selectTrustPolicy(document, 'docker.io/library/nginx')?.name).toBe('e2e');
+    });
+  });
+
+  describe('when a statement lists several scopes', () => {
+    it('returns it for each of them (multiple_registry_scope_trustpolicy.json)', () => {
+      const document = e2e('multiple_registry_scope_trustpolicy.json');
+      expect(selectTrustPolicy(document, 'localhost:5000/test-repo2')?.name).toBe('e2e');
+      expect(selectTrustPolicy(document, 'localhost:5000/test-repo3')?.name).toBe('e2e');
+      expect(selectTrustPolicy(document, 'localhost:5000/test-repo4')).toBeUndefined();
+    });
+  });
+});
+
+describe('isRepositoryName', () => {
+  describe('when given names the distribution grammar accepts', () => {
+    it.each([
+      'localhost:5000/test-repo',
+      'docker.io/library/nginx',
+      'Registry.Example.com/a/b/c',
+      'r.io/a__b/c.d/e--f/g_h',
+      '127.0.0.1:5000/app',
+    ])('returns true for %s', (name) => expect(isRepositoryName(name)).toBe(true));
+  });
+
+  describe('when given anything else', () => {
+    it.each([
+      'localhost:5000\\test-repo',
+      'r.io/App',
+      'r.io/a___b',
+      'r.io/a..b',
+      'r.io/-a',
+      'r.io/a/',
+      '/a',
+      'r.io:/a',
+      '-r.io/a',
+      'r.io/a b',
+      '[::1]:5000/a',
+    ])('returns false for %s', (name) => expect(isRepositoryName(name)).toBe(false));
+
+    it('returns false quickly for a long near-miss (no catastrophic backtracking)', () => {
+      const started = performance.now();
+      expect(isRepositoryName(`r.io/${'a-'.repeat(5000)}!`)).toBe(false);
+      expect(isRepositoryName(`${'a'.repeat(5000)}-.io/a`)).toBe(false);
+      expect(performance.now() - started).toBeLessThan(1000);
+    });
+  });
+});

@@ -1,0 +1,120 @@
+import { readFileSync } from 'node:fs';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import {
+  createRevocationChecker,
+  createTrustStore,
+  parseTrustPolicyDocument,
+  verifyArtifact,
+  type TrustStore,
+  type TrustStoreType,
+} from '../../src/verify/index.js';
+import {
+  makePki,
+  notationVerify,
+  OciClient,
+  serveCrl,
+  startOcspResponder,
+  startRegistry,
+  startTsa,
+  type KeySpec,
+  type Pki,
+} from '../harness/index.js';
+import { httpFetcher } from '../support/http-fetcher.js';
+import { prepare, type Infra, type Prepared } from './differential/prepare.js';
+import { SCENARIOS } from './differential/scenarios.js';
+import { listSignatures } from './differential/signatures.js';
+
+/** Validations notation reports as logged failures: `Warning: expiry was set to "log" and failed …`. */
+function notationLogged(stderr: string): string[] {
+  return [...stderr.matchAll(/Warning: (\w+) was set to "log" and failed/g)]
+    .map((m) => m[1]!)
+    .sort();
+}
+
+async function ourVerdict(
+  p: Prepared,
+): Promise<{ verified: boolean; logged: string[]; code?: string }> {
+  const trustStores = new Map<string, TrustStore>();
+  for (const [type, named] of Object.entries(p.trustStores)) {
+    for (const [name, files] of Object.entries(named)) {
+      const certificates = files.map((f) => readFileSync(f, 'utf8'));
+      trustStores.set(
+        `${type}:${name}`,
+        createTrustStore({ type: type as TrustStoreType, name, certificates }),
+      );
+    }
+  }
+  const client = new OciClient(p.registry);
+  const outcome = await verifyArtifact({
+    repository: `${p.registry.host}/${p.image.repository}`,
+    artifact: { mediaType: p.image.mediaType, digest: p.image.digest, size: p.image.size },
+    document: parseTrustPolicyDocument(p.trustPolicy),
+    trustStores,
+    listSignatures: () => listSignatures(client, p.image.repository, p.image.digest),
+    now: new Date(),
+    revocation: createRevocationChecker({ fetcher: httpFetcher }),
+  });
+  const logged = (outcome.signature?.results ?? [])
+    .filter((r) => r.action === 'log' && r.error)
+    .map((r) => r.type);
+  return {
+    verified: outcome.verified,
+    logged: logged.sort(),
+    ...(outcome.error && { code: outcome.error.code }),
+  };
+}
+
+describe('differential: our verifier against notation verify', () => {
+  let infra: Infra;
+  const prepared = new Map<string, Prepared>();
+  beforeAll(async () => {
+    const trustedPkis = new Map<KeySpec, Promise<Pki>>();
+    const trusted = (key: KeySpec): Promise<Pki> => {
+      if (!trustedPkis.has(key)) trustedPkis.set(key, makePki({ key }));
+      return trustedPkis.get(key)!;
+    };
+    const [distribution, olareg, tsa, crl, ocsp, stranger] = await Promise.all([
+      startRegistry({ kind: 'distribution' }),
+      startRegistry({ kind: 'olareg' }),
+      startTsa(),
+      serveCrl(),
+      startOcspResponder(),
+      makePki({ key: 'ec-p256', name: 'Stranger' }),
+    ]);
+    infra = { registries: { distribution, olareg }, tsa, crl, ocsp, stranger, trusted };
+    for (const s of SCENARIOS) prepared.set(s.name, await prepare(s, infra));
+    const wait = Math.max(...[...prepared.values()].map((p) => p.notBefore)) - Date.now();
+    if (wait > 0) await new Promise((r) => setTimeout(r, wait));
+  }, 600_000);
+  afterAll(async () => {
+    if (!infra) return;
+    await Promise.all([
+      infra.registries.distribution.stop(),
+      infra.registries.olareg.stop(),
+      infra.tsa.stop(),
+      infra.crl.stop(),
+      infra.ocsp.stop(),
+    ]);
+  });
+
+  it('covers at least 30 scenarios', () => {
+    expect(SCENARIOS.length).toBeGreaterThanOrEqual(30);
+  });
+
+  it.each(SCENARIOS.map((s) => [s.name, s] as const))('%s', async (name, s) => {
+    const p = prepared.get(name)!;
+    const reference = await notationVerify(p.image.reference, p.registry, {
+      trustPolicy: p.trustPolicy,
+      trustStores: p.trustStores,
+    });
+    const ours = await ourVerdict(p);
+    const expected = { verified: s.expect.verified, logged: [...(s.expect.logged ?? [])].sort() };
+    expect(
+      { verified: reference.verified, logged: notationLogged(reference.stderr) },
+      `notation: ${reference.stderr}`,
+    ).toEqual(expected);
+    expect({ verified: ours.verified, logged: ours.logged }, `ours: ${ours.code ?? ''}`).toEqual(
+      expected,
+    );
+  });
+});
