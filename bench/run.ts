@@ -12,6 +12,7 @@ import {
   type Registry,
 } from '../test/harness/index.js';
 import { measure, printTable, type Row } from './stats.js';
+import { verifyRows } from './verify.js';
 
 const RUNS = Number(process.env['BENCH_RUNS'] ?? 20);
 
@@ -68,13 +69,28 @@ async function notationRows(registry: Registry): Promise<Row[]> {
   return rows;
 }
 
-const rows = await startupRows();
-for (const kind of ['distribution', 'olareg'] as const) {
-  const registry = await startRegistry({ kind });
-  try {
-    rows.push(...(await notationRows(registry)));
-  } finally {
-    await registry.stop();
+async function notationBaselineRows(): Promise<Row[]> {
+  const rows: Row[] = [];
+  for (const kind of ['distribution', 'olareg'] as const) {
+    const registry = await startRegistry({ kind });
+    try {
+      rows.push(...(await notationRows(registry)));
+    } finally {
+      await registry.stop();
+    }
   }
+  return rows;
 }
-printTable(rows);
+
+const SUITES: Record<string, () => Promise<Row[]>> = {
+  verify: verifyRows,
+  harness: startupRows,
+  notation: notationBaselineRows,
+};
+
+// `npm run bench` runs every suite; `npm run bench -- verify` only the ones named.
+const names = process.argv.slice(2).filter((a) => a in SUITES);
+for (const name of names.length > 0 ? names : Object.keys(SUITES)) {
+  process.stdout.write(`\n## ${name}\n\n`);
+  printTable(await SUITES[name]!());
+}

@@ -2,8 +2,6 @@
 // keys from test/support/certs.ts or the published e2e test key. Test-only code.
 import { constants, createPrivateKey, sign, type KeyObject } from 'node:crypto';
 import { Encoder, Tag } from 'cbor-x';
-import { expect } from 'vitest';
-import type { VerificationErrorCode } from '../../src/verify/errors.js';
 import type { Descriptor, SigningScheme } from '../../src/verify/types.js';
 import { vector } from './vectors.js';
 
@@ -248,9 +246,3 @@ export const ENVELOPE_FORMATS = [
     time: (date: Date): unknown => date,
   },
 ] as const;
-
-/** Matches a thrown VerificationError of the integrity stage with this code. */
-export function integrityError(code: VerificationErrorCode): Error {
-  // An asymmetric matcher, typed for toThrow().
-  return expect.objectContaining({ name: 'VerificationError', code, stage: 'integrity' }) as Error;
-}

@@ -7,12 +7,8 @@ import {
 } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import { issue, makeChain, type KeyAlg } from '../../../test/support/certs.js';
-import {
-  ENVELOPE_FORMATS,
-  integrityError,
-  signJws,
-  signWithAlgorithm,
-} from '../../../test/support/envelopes.js';
+import { ENVELOPE_FORMATS, signJws, signWithAlgorithm } from '../../../test/support/envelopes.js';
+import { integrityError } from '../../../test/support/matchers.js';
 import { JWS_MEDIA_TYPE } from '../types.js';
 import * as x509 from '../x509/peculiar.js';
 import { algorithmForKey, coseAlgorithm, jwsAlgorithm, verifySignature } from './algorithms.js';

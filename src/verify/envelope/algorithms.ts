@@ -48,8 +48,23 @@ function unsupported(message: string): VerificationError {
   return new VerificationError('ALGORITHM_UNSUPPORTED', 'integrity', message);
 }
 
-/** The certificate's public key as a Node KeyObject; ALGORITHM_UNSUPPORTED when Node cannot use it. */
+const keys = new WeakMap<X509Certificate, KeyObject>();
+
+/**
+ * The certificate's public key as a Node KeyObject; ALGORITHM_UNSUPPORTED when Node cannot use
+ * it. Built once per certificate object: importing checks the key (EC points are validated),
+ * which costs about as much as a signature verification.
+ */
 export function publicKeyOf(cert: X509Certificate): KeyObject {
+  let key = keys.get(cert);
+  if (!key) {
+    key = readPublicKey(cert);
+    keys.set(cert, key);
+  }
+  return key;
+}
+
+function readPublicKey(cert: X509Certificate): KeyObject {
   const spki = Buffer.from(cert.publicKey.rawData);
   let key: KeyObject;
   let canonical: Buffer;

@@ -3,9 +3,9 @@ import { makeChain, type Chain } from '../../../test/support/certs.js';
 import {
   DEFAULT_SIGNING_TIME,
   ENVELOPE_FORMATS,
-  integrityError,
   type EnvelopeOptions,
 } from '../../../test/support/envelopes.js';
+import { integrityError } from '../../../test/support/matchers.js';
 import { parseRfc3339 } from './attributes.js';
 import { parseEnvelope } from './index.js';
 

@@ -4,10 +4,10 @@ import { makeChain, type Chain } from '../../../test/support/certs.js';
 import {
   cbor,
   coseToBeSigned,
-  integrityError,
   signCose,
   type CoseOptions,
 } from '../../../test/support/envelopes.js';
+import { integrityError } from '../../../test/support/matchers.js';
 import { vector, vectorText } from '../../../test/support/vectors.js';
 import { COSE_MEDIA_TYPE } from '../types.js';
 import { decodeCbor } from './cbor.js';

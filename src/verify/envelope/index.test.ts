@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { E2E_ARTIFACT, integrityError } from '../../../test/support/envelopes.js';
+import { E2E_ARTIFACT } from '../../../test/support/envelopes.js';
+import { integrityError } from '../../../test/support/matchers.js';
 import { vector } from '../../../test/support/vectors.js';
 import { algorithmForKey, parseEnvelope } from './index.js';
 

@@ -6,6 +6,7 @@ import { X509Certificate as NodeX509Certificate } from 'node:crypto';
 import { VerificationError } from '../errors.js';
 import { COSE_MEDIA_TYPE, JWS_MEDIA_TYPE, PAYLOAD_MEDIA_TYPE } from '../types.js';
 import type { EnvelopeContent, SignatureAlgorithm } from '../types.js';
+import { derKey, Lru } from '../x509/memo.js';
 import * as x509 from '../x509/peculiar.js';
 import { algorithmForPublicKey, publicKeyOf, verifySignature } from './algorithms.js';
 import { malformed, readSignedAttributes, type DecodedEnvelope } from './attributes.js';
@@ -16,7 +17,19 @@ import { parsePayload } from './payload.js';
 export { algorithmForKey } from './algorithms.js';
 
 /** One DER certificate, refused unless it is exactly one well-formed certificate. */
+/** Parsed certificates by DER hash: each distinct certificate is parsed (and checked) once. */
+const parsed = new Lru<x509.X509Certificate>(1024);
+
 function decodeCertificate(der: Uint8Array, index: number): x509.X509Certificate {
+  const key = derKey(der);
+  const known = parsed.get(key);
+  if (known) return known;
+  const cert = parseCertificate(der, index);
+  parsed.set(key, cert);
+  return cert;
+}
+
+function parseCertificate(der: Uint8Array, index: number): x509.X509Certificate {
   try {
     // OpenSSL's parser is the strict one; its re-serialisation catches trailing bytes.
     const strict = new NodeX509Certificate(der);

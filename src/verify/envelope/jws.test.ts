@@ -3,10 +3,10 @@ import { makeChain, type Chain } from '../../../test/support/certs.js';
 import {
   e2eSigner,
   E2E_ARTIFACT,
-  integrityError,
   signJws,
   type EnvelopeOptions,
 } from '../../../test/support/envelopes.js';
+import { integrityError } from '../../../test/support/matchers.js';
 import { vector } from '../../../test/support/vectors.js';
 import { JWS_MEDIA_TYPE } from '../types.js';
 import { parseEnvelope } from './index.js';

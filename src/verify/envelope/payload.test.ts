@@ -1,6 +1,7 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import { makeChain, type Chain } from '../../../test/support/certs.js';
-import { E2E_ARTIFACT, ENVELOPE_FORMATS, integrityError } from '../../../test/support/envelopes.js';
+import { E2E_ARTIFACT, ENVELOPE_FORMATS } from '../../../test/support/envelopes.js';
+import { integrityError } from '../../../test/support/matchers.js';
 import { parseEnvelope } from './index.js';
 import { parsePayload } from './payload.js';
 

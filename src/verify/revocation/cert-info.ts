@@ -76,8 +76,19 @@ function pointUrls(cert: pkijs.Certificate, oid: string, name: string): string[]
   return distributionPointUrls(parsed(ext, pkijs.CRLDistributionPoints, name), name);
 }
 
-/** Reads the OCSP, CRL and delta CRL locations of a certificate. */
+const pointers = new WeakMap<X509Certificate, RevocationPointers>();
+
+/** Reads the OCSP, CRL and delta CRL locations of a certificate (once per certificate object). */
 export function revocationPointers(cert: X509Certificate): RevocationPointers {
+  let known = pointers.get(cert);
+  if (!known) {
+    known = readPointers(cert);
+    pointers.set(cert, known);
+  }
+  return known;
+}
+
+function readPointers(cert: X509Certificate): RevocationPointers {
   let parsedCert: pkijs.Certificate;
   try {
     parsedCert = toPkijs(cert);

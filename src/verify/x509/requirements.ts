@@ -14,6 +14,7 @@ import {
   keyProblem,
   signatureAlgorithmProblem,
 } from './cert-facts.js';
+import { chainKey, Lru } from './memo.js';
 import * as x509 from './peculiar.js';
 
 const KU = x509.KeyUsageFlags;
@@ -132,7 +133,7 @@ function role(chain: x509.X509Certificate[], i: number): string {
   return i === 0 ? 'leaf' : i === chain.length - 1 ? 'root' : 'intermediate';
 }
 
-function validateChain(chain: x509.X509Certificate[], profile: Profile): void {
+function checkChain(chain: x509.X509Certificate[], profile: Profile): void {
   if (chain.length === 0)
     throw new VerificationError(
       'CERT_REQUIREMENTS_UNMET',
@@ -152,6 +153,23 @@ function validateChain(chain: x509.X509Certificate[], profile: Profile): void {
       });
     }
   });
+}
+
+/** Verdicts per profile and exact chain (null: passed). The rules ignore time, so a verdict never goes stale. */
+const verdicts = new Lru<VerificationError | null>(4096);
+
+function validateChain(chain: x509.X509Certificate[], profile: Profile): void {
+  const key = `${profile.label}/${chainKey(chain)}`;
+  const known = verdicts.get(key);
+  if (known === null) return;
+  if (known) throw known;
+  try {
+    checkChain(chain, profile);
+  } catch (err) {
+    if (err instanceof VerificationError) verdicts.set(key, err);
+    throw err;
+  }
+  verdicts.set(key, null);
 }
 
 /**

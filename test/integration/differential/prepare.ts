@@ -126,7 +126,10 @@ function statementFor(
 
 export async function prepare(s: Scenario, infra: Infra): Promise<Prepared> {
   const registry = infra.registries[s.registry];
-  const repo = `diff/${s.name.toLowerCase().replace(/[^a-z0-9]+/g, '-').replace(/^-|-$/g, '')}`;
+  const repo = `diff/${s.name
+    .toLowerCase()
+    .replace(/[^a-z0-9]+/g, '-')
+    .replace(/^-|-$/g, '')}`;
   const image = await pushImage(registry, repo);
   const pki = await signerPki(s, infra);
   const start = Date.now();
