@@ -12,7 +12,7 @@ import { withDeadline, type CallOptions, type Deadline } from './deadline.js';
 import { digestOf, isDigest, verifyContent } from './digest.js';
 import { RegistryError } from './errors.js';
 import { tooLarge } from './body.js';
-import { indexManifests, parseJson, type OciDescriptor } from './manifest.js';
+import { indexManifests, parseJson, readDescriptor, type OciDescriptor } from './manifest.js';
 import {
   MANIFEST_ACCEPT,
   MANIFEST_TYPES,
@@ -35,7 +35,18 @@ import { Transport, type HttpResponse } from './transport.js';
 export interface SignatureCandidate {
   digest: string;
   descriptor: SignatureDescriptor;
-  load(): Promise<{ mediaType: string; bytes: Uint8Array }>;
+  load(): Promise<FetchedEnvelope>;
+}
+
+/** An envelope and the `subject` its signature manifest names (its digest already checked). */
+export interface FetchedEnvelope {
+  mediaType: string;
+  bytes: Uint8Array;
+  /**
+   * The signed artifact as the signature manifest describes it. For a digest reference this
+   * saves resolving it: size and media type are as trustworthy here as in a HEAD's headers.
+   */
+  subject: Descriptor;
 }
 
 /**
@@ -66,7 +77,8 @@ export class RegistryClient {
 
   /**
    * The descriptor a reference names. A digest is fetched and checked (1 GET); a tag is resolved
-   * with HEAD and the full Accept list, falling back to GET.
+   * with HEAD and the full Accept list, falling back to GET. Verification does not need it for a
+   * digest reference: `fetchEnvelope` returns the manifest's `subject` (see README).
    */
   resolve(ref: ImageReference, options: CallOptions = {}): Promise<Descriptor> {
     return this.#call(options, async (d) => {
@@ -122,12 +134,13 @@ export class RegistryClient {
     ref: ImageReference,
     sig: SignatureDescriptor,
     options: CallOptions = {},
-  ): Promise<{ mediaType: string; bytes: Uint8Array }> {
+  ): Promise<FetchedEnvelope> {
     return this.#call(options, async (d) => {
       const { json } = await this.#manifest(ref, sig, d);
       const layer = envelopeLayer(json, sig, this.#limits.envelope);
       const bytes = await this.#blob(ref, layer, d);
-      return { mediaType: layer.mediaType, bytes };
+      const { mediaType, digest, size } = readDescriptor(json['subject'], `${sig.digest} subject`);
+      return { mediaType: layer.mediaType, bytes, subject: { mediaType, digest, size } };
     });
   }
 

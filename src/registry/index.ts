@@ -6,7 +6,7 @@ export {
   type HostResolver,
   type NetworkAllowance,
 } from './address-guard.js';
-export { RegistryClient, type SignatureCandidate } from './client.js';
+export { RegistryClient, type FetchedEnvelope, type SignatureCandidate } from './client.js';
 export type { RegistryClientOptions } from './options.js';
 export {
   credentialsFromDockerConfig,

@@ -52,6 +52,7 @@ export {
 } from './verify-signature.js';
 export {
   verifyArtifact,
+  type ArtifactDigest,
   type ArtifactOutcome,
   type SignatureCandidate,
   type VerifyArtifactOptions,

@@ -4,7 +4,7 @@ import { vector, vectorText } from '../../test/support/vectors.js';
 import { PolicyError } from './errors.js';
 import { parseTrustPolicyDocument, type TrustPolicyDocument } from './trust-policy/index.js';
 import { createTrustStore } from './trust-store/trust-store.js';
-import type { TrustStores } from './types.js';
+import type { Descriptor, TrustStores } from './types.js';
 import { verifyArtifact, type SignatureCandidate } from './verify-artifact.js';
 
 const NOW = new Date('2026-11-22T12:00:00Z');
@@ -231,6 +231,60 @@ describe('verifyArtifact', () => {
         now: NOW,
       });
       expect(outcome.verified).toBe(true);
+    });
+  });
+
+  describe('when the artifact is known by its digest only', () => {
+    const withSubject = (subject: Descriptor | undefined) => {
+      const { artifact, signatures } = readLayout('notation-e2e/e2e-valid-signature');
+      const sig = signatures[0]!;
+      const candidate: SignatureCandidate = {
+        digest: sig.digest,
+        load: () =>
+          Promise.resolve({
+            mediaType: sig.mediaType,
+            bytes: sig.bytes,
+            ...(subject && { subject }),
+          }),
+      };
+      return {
+        artifact,
+        run: (digest: string) =>
+          verifyArtifact({
+            repository: REPOSITORY,
+            artifact: { digest },
+            document: document('strict'),
+            trustStores: e2eStore,
+            listSignatures: () => Promise.resolve([candidate]),
+            now: NOW,
+          }),
+      };
+    };
+
+    it('binds each signature through the subject of its manifest', async () => {
+      const { artifact } = readLayout('notation-e2e/e2e-valid-signature');
+      const outcome = await withSubject(artifact).run(artifact.digest);
+      expect(outcome.error).toBeUndefined();
+      expect(outcome.verified).toBe(true);
+    });
+
+    it('fails closed when the subject has another size than the signed one', async () => {
+      const { artifact } = readLayout('notation-e2e/e2e-valid-signature');
+      const outcome = await withSubject({ ...artifact, size: artifact.size + 1 }).run(
+        artifact.digest,
+      );
+      expect(outcome.error?.code).toBe('PAYLOAD_MISMATCH');
+    });
+
+    it('fails closed when the manifest names another subject, or none', async () => {
+      const { artifact } = readLayout('notation-e2e/e2e-valid-signature');
+      const other = await withSubject({ ...artifact, digest: `sha256:${'0'.repeat(64)}` }).run(
+        artifact.digest,
+      );
+      expect(other.error?.code).toBe('PAYLOAD_MISMATCH');
+      const none = await withSubject(undefined).run(artifact.digest);
+      expect(none.error?.code).toBe('PAYLOAD_MISMATCH');
+      expect(none.error?.message).toMatch(/names no subject/);
     });
   });
 });

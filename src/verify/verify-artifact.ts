@@ -8,6 +8,11 @@ import {
 import type { Descriptor, TrustStores, ValidationResult, VerificationLevel } from './types.js';
 import { verifySignature, type Envelope, type SignatureOutcome } from './verify-signature.js';
 
+/** An artifact known by its digest only (a digest reference that was not resolved). */
+export interface ArtifactDigest {
+  digest: string;
+}
+
 /** One signature found for the artifact; its envelope is fetched only when it is evaluated. */
 export interface SignatureCandidate {
   /** Digest of the signature manifest, to name it in results. */
@@ -18,7 +23,12 @@ export interface SignatureCandidate {
 export interface VerifyArtifactOptions {
   /** Fully qualified repository of the image (`registry/namespace/repo`), for scope selection. */
   repository: string;
-  artifact: Descriptor;
+  /**
+   * The artifact: a resolved descriptor, or only the digest of a digest reference. Then each
+   * signature is bound to the size and media type its manifest's `subject` gives (no resolve
+   * round trip); those are registry-asserted either way, and the digest is what is signed.
+   */
+  artifact: Descriptor | ArtifactDigest;
   document: TrustPolicyDocument;
   trustStores: TrustStores;
   /** Called only when the policy level is not `skip`: no registry traffic for skipped images. */
@@ -60,7 +70,26 @@ async function evaluate(
     // A registry error is inconclusive, never a verdict on the signature: keep it as it is.
     return { unavailable: err };
   }
-  return { outcome: await verifySignature({ ...options, envelope, policy }) };
+  const artifact = artifactFor(options.artifact, envelope);
+  if (artifact instanceof VerificationError)
+    return { outcome: { verified: false, results: [], error: artifact } };
+  return { outcome: await verifySignature({ ...options, artifact, envelope, policy }) };
+}
+
+/** The descriptor a signature must name: the resolved one, else its manifest's subject of the same digest. */
+function artifactFor(
+  artifact: Descriptor | ArtifactDigest,
+  envelope: Envelope,
+): Descriptor | VerificationError {
+  if ('mediaType' in artifact && 'size' in artifact) return artifact;
+  const subject = envelope.subject;
+  if (subject?.digest === artifact.digest) return subject;
+  const named = subject ? `names ${subject.digest}` : 'names no subject';
+  return new VerificationError(
+    'PAYLOAD_MISMATCH',
+    'integrity',
+    `the signature manifest ${named}, not ${artifact.digest}`,
+  );
 }
 
 interface Evaluated {

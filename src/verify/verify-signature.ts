@@ -13,6 +13,8 @@ import { validateCodeSigningChain } from './x509/requirements.js';
 export interface Envelope {
   mediaType: string;
   bytes: Uint8Array;
+  /** The artifact as the signature manifest's `subject` describes it (registry-asserted). */
+  subject?: Descriptor;
 }
 
 export interface VerifySignatureOptions {
