@@ -12,6 +12,7 @@ import {
   type Registry,
 } from '../test/harness/index.js';
 import { measure, printTable, type Row } from './stats.js';
+import { registryRows } from './registry.js';
 import { verifyRows } from './verify.js';
 
 const RUNS = Number(process.env['BENCH_RUNS'] ?? 20);
@@ -86,6 +87,7 @@ const SUITES: Record<string, () => Promise<Row[]>> = {
   verify: verifyRows,
   harness: startupRows,
   notation: notationBaselineRows,
+  registry: registryRows,
 };
 
 // `npm run bench` runs every suite; `npm run bench -- verify` only the ones named.

@@ -13,6 +13,17 @@ export function discard(body: Destroyable): void {
  * Reads a response body up to `cap` bytes. Over the cap it stops reading and either throws
  * TOO_LARGE or, for error bodies that are only inspected, returns the first `cap` bytes.
  */
+/**
+ * Reads and drops a body that should be empty or small (HEAD, redirects), so the connection
+ * goes back to the pool; one larger than 64 KiB is cut off with its socket instead.
+ */
+export async function drain(
+  body: Destroyable & { dump?: (o: { limit: number }) => Promise<void> },
+): Promise<void> {
+  if (!body.dump) return discard(body);
+  await body.dump({ limit: 64 * 1024 }).catch(() => discard(body));
+}
+
 export async function readCapped(
   body: AsyncIterable<Uint8Array> & Destroyable,
   cap: number,

@@ -1,12 +1,12 @@
 import { setTimeout as sleep } from 'node:timers/promises';
-import { Agent, type Dispatcher } from 'undici';
+import { Pool, type Dispatcher } from 'undici';
 import {
   checkLiteralHost,
   guardedLookup,
   type HostResolver,
   type NetworkAllowance,
 } from './address-guard.js';
-import { decodeBody, discard, readCapped, tooLarge } from './body.js';
+import { decodeBody, discard, drain, readCapped, tooLarge } from './body.js';
 import { RegistryError, isRegistryError, redact } from './errors.js';
 
 export interface TransportOptions {
@@ -90,7 +90,14 @@ function causeRegistryError(err: unknown): RegistryError | undefined {
 /** HTTP for the registry client: guarded addresses, deadlines, caps, redirects and one retry. */
 export class Transport {
   readonly #options: TransportOptions;
-  readonly #agents = new Map<string, Agent>();
+  /**
+   * One Pool per origin (and address allowance). Not an undici Agent: an Agent closes an
+   * origin's pool whenever its last connection drops (undici closes the socket after every
+   * HEAD), which made every following request open a new connection.
+   */
+  readonly #agents = new Map<string, Pool>();
+  /** Requests of ours under way per pool key. */
+  readonly #inFlight = new Map<string, number>();
   /** host → time before which it asked us (429 + Retry-After) not to call. */
   readonly #holds = new Map<string, number>();
 
@@ -107,9 +114,8 @@ export class Transport {
       try {
         res = await this.#follow(req);
       } catch (err) {
-        const e = this.#toRegistryError(err, req);
-        if (retry && e.code === 'NETWORK' && RETRIABLE_NETWORK.has(errorCode(err) ?? '')) continue;
-        throw e;
+        if (this.#retryable(err, req, retry)) continue;
+        throw this.#failed(err, req);
       }
       if (res.status >= 500 && retry) continue;
       if (res.status !== 429) return res;
@@ -129,6 +135,32 @@ export class Transport {
     throw new RegistryError('RATE_LIMITED', `${req.url.host} is rate limiting ${req.what}`, {
       status: 429,
     });
+  }
+
+  /** A network error worth the one retry of an idempotent request. */
+  #retryable(err: unknown, req: HttpRequest, retry: boolean): boolean {
+    if (!retry || this.#toRegistryError(err, req).code !== 'NETWORK') return false;
+    return RETRIABLE_NETWORK.has(errorCode(err) ?? '');
+  }
+
+  /** The coded error of a failed exchange; a timeout also retires the origin's idle pool. */
+  #failed(err: unknown, req: HttpRequest): RegistryError {
+    const e = this.#toRegistryError(err, req);
+    if (e.code === 'TIMEOUT') this.#dropIfIdle(req);
+    return e;
+  }
+
+  /**
+   * After a timeout undici reconnects the aborted connection at once, leaving an idle socket to a
+   * registry that just stalled; when nobody else is using that origin, start it afresh instead.
+   */
+  #dropIfIdle(req: HttpRequest): void {
+    const key = this.#key(req.url, this.#allowance(req));
+    const pool = this.#agents.get(key);
+    // Our own count: undici still counts an aborted request as running while it reconnects.
+    if (!pool || (this.#inFlight.get(key) ?? 0) > 0) return;
+    this.#agents.delete(key);
+    void pool.destroy().catch(() => undefined);
   }
 
   /** Closes every connection, including requests in flight. */
@@ -209,8 +241,23 @@ export class Transport {
     headers: Record<string, string>,
     req: HttpRequest,
   ): Promise<HttpResponse> {
+    const key = this.#key(url, this.#allowance(req));
+    this.#inFlight.set(key, (this.#inFlight.get(key) ?? 0) + 1);
+    try {
+      return await this.#exchangeOn(key, url, headers, req);
+    } finally {
+      this.#inFlight.set(key, (this.#inFlight.get(key) ?? 1) - 1);
+    }
+  }
+
+  async #exchangeOn(
+    key: string,
+    url: URL,
+    headers: Record<string, string>,
+    req: HttpRequest,
+  ): Promise<HttpResponse> {
     const method = req.method ?? 'GET';
-    const res = await this.#agent(url, this.#allowance(req)).request({
+    const res = await this.#agentFor(key, url, this.#allowance(req)).request({
       origin: url.origin,
       path: `${url.pathname}${url.search}`,
       method,
@@ -220,7 +267,7 @@ export class Transport {
     });
     const out = { status: res.statusCode, headers: flatten(res.headers), url };
     if (method === 'HEAD' || REDIRECTS.has(res.statusCode)) {
-      discard(res.body);
+      await drain(res.body);
       return { ...out, body: new Uint8Array() };
     }
     const failed = res.statusCode >= 300;
@@ -239,12 +286,15 @@ export class Transport {
     return { ...out, body };
   }
 
-  #agent(url: URL, allowance: NetworkAllowance): Agent {
-    const key = `${url.origin} ${allowance === false ? 'public' : 'allowed'}`;
+  #key(url: URL, allowance: NetworkAllowance): string {
+    return `${url.origin} ${allowance === false ? 'public' : 'allowed'}`;
+  }
+
+  #agentFor(key: string, url: URL, allowance: NetworkAllowance): Pool {
     let agent = this.#agents.get(key);
     if (!agent) {
       const ca = url.protocol === 'https:' ? this.#options.caBundles[url.host] : undefined;
-      agent = new Agent({
+      agent = new Pool(url.origin, {
         connect: {
           timeout: this.#options.connectTimeoutMs,
           lookup: guardedLookup(allowance, this.#options.resolver),

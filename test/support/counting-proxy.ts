@@ -15,6 +15,8 @@ export async function startCountingProxy(upstream: string): Promise<{
   url: string;
   host: string;
   requests: CountedRequest[];
+  /** TCP connections clients opened to the proxy. */
+  connections: () => number;
   stop: () => Promise<void>;
 }> {
   const target = new URL(upstream);
@@ -36,5 +38,13 @@ export async function startCountingProxy(upstream: string): Promise<{
     forward.on('error', () => res.writeHead(502).end());
     req.pipe(forward);
   });
-  return { url: server.url, host: new URL(server.url).host, requests, stop: server.close };
+  let connections = 0;
+  server.server.on('connection', () => connections++);
+  return {
+    url: server.url,
+    host: new URL(server.url).host,
+    requests,
+    connections: () => connections,
+    stop: server.close,
+  };
 }

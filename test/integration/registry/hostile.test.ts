@@ -116,6 +116,8 @@ describe('RegistryClient against a scripted registry', () => {
       const a = fakeArtifact();
       serveArtifact(reg, 'app', a);
       reg.route('GET', `/v2/app/referrers/${a.digest}`, stall());
+      // Idle keep-alive sockets of earlier tests' clients may still be open; this request must add none.
+      const before = reg.openSockets();
       const c = client();
       const ms = await failsWith('TIMEOUT', () =>
         c.listSignatures(parseReference(`${reg.host}/app@${a.digest}`), a.digest, {
@@ -125,7 +127,7 @@ describe('RegistryClient against a scripted registry', () => {
       expect(ms).toBeGreaterThanOrEqual(390);
       expect(ms).toBeLessThan(900);
       await new Promise((r) => setTimeout(r, 100));
-      expect(reg.openSockets()).toBe(0);
+      expect(reg.openSockets()).toBeLessThanOrEqual(before);
     });
 
     it('T-14 aborts a slow-loris body at the total deadline, not an idle timeout', async () => {

@@ -58,6 +58,23 @@ describe.each(setups)('request count on $kind with $auth auth', ({ kind, auth })
     });
   }
 
+  async function fetchOnce(
+    client: RegistryClient,
+    reference: string,
+    resolve: boolean,
+  ): Promise<void> {
+    const ref = parseReference(reference);
+    const artifact = resolve ? await client.resolve(ref) : image.digest;
+    const [sig, ...rest] = await client.listSignatures(ref, artifact);
+    expect(rest).toEqual([]);
+    const envelope = await client.fetchEnvelope(ref, sig!);
+    expect(envelope.subject).toEqual({
+      mediaType: image.mediaType,
+      digest: image.digest,
+      size: image.size,
+    });
+  }
+
   /** Requests the registry answered other than with 401, and how many 401s and tokens it took. */
   async function count(
     reference: string,
@@ -67,16 +84,7 @@ describe.each(setups)('request count on $kind with $auth auth', ({ kind, auth })
     const start = proxy.requests.length;
     const tokensBefore = registry.tokenServer?.requests.length ?? 0;
     try {
-      const ref = parseReference(reference);
-      const artifact = resolve ? await client.resolve(ref) : image.digest;
-      const [sig, ...rest] = await client.listSignatures(ref, artifact);
-      expect(rest).toEqual([]);
-      const envelope = await client.fetchEnvelope(ref, sig!);
-      expect(envelope.subject).toEqual({
-        mediaType: image.mediaType,
-        digest: image.digest,
-        size: image.size,
-      });
+      await fetchOnce(client, reference, resolve);
     } finally {
       await client.close();
     }
@@ -123,5 +131,26 @@ describe.each(setups)('request count on $kind with $auth auth', ({ kind, auth })
       ],
       ...auths,
     });
+  });
+
+  it('reuses its connections: one per HEAD (undici closes after a HEAD) plus at most two, none warm', async () => {
+    for (const [reference, resolve] of [
+      [`${proxy.host}/count/app@${image.digest}`, false],
+      [`${proxy.host}/count/app:v1`, true],
+    ] as const) {
+      const client = coldClient();
+      try {
+        const before = proxy.connections();
+        const start = proxy.requests.length;
+        await fetchOnce(client, reference, resolve);
+        const heads = proxy.requests.slice(start).filter((r) => r.method === 'HEAD').length;
+        expect(proxy.connections() - before).toBeLessThanOrEqual(heads + 2);
+        const warm = proxy.connections();
+        await fetchOnce(client, reference, false);
+        expect(proxy.connections() - warm).toBe(0);
+      } finally {
+        await client.close();
+      }
+    }
   });
 });
