@@ -1,0 +1,110 @@
+// Which images an admission request asks us to judge, each with the field path a denial names.
+// Pure: no I/O. The API server has validated the object's schema for the validating webhook, but
+// the mutating one may see anything, so every shape is checked and a bad one is reported, never
+// skipped (an image we cannot read is an image we cannot admit).
+
+/** One image reference in the object, where it sits (`spec.containers[0].image`). */
+export interface ImageAtPath {
+  fieldPath: string;
+  image: string;
+}
+
+export interface ExtractedImages {
+  /** Images to verify (on UPDATE, only those the old object did not have). */
+  images: ImageAtPath[];
+  /** Field paths whose shape is wrong (not an array, no image string): denied by the caller. */
+  problems: string[];
+}
+
+/** The parts of an AdmissionReview request this module reads. */
+export interface AdmissionTarget {
+  kind: { group: string; version: string; kind: string };
+  subResource?: string;
+  operation: string;
+  object?: unknown;
+  oldObject?: unknown;
+}
+
+const CONTAINER_LISTS = ['initContainers', 'containers', 'ephemeralContainers'] as const;
+
+/** Where the pod spec sits in each kind that carries one (apps/v1, batch/v1, core/v1). */
+const POD_SPEC_PATHS: Readonly<Record<string, readonly string[]>> = {
+  Pod: ['spec'],
+  Deployment: ['spec', 'template', 'spec'],
+  ReplicaSet: ['spec', 'template', 'spec'],
+  StatefulSet: ['spec', 'template', 'spec'],
+  DaemonSet: ['spec', 'template', 'spec'],
+  Job: ['spec', 'template', 'spec'],
+  ReplicationController: ['spec', 'template', 'spec'],
+  CronJob: ['spec', 'jobTemplate', 'spec', 'template', 'spec'],
+  PodTemplate: ['template', 'spec'],
+};
+
+/** True when the kind carries a pod spec this module reads. */
+export function carriesPodSpec(kind: string): boolean {
+  return Object.hasOwn(POD_SPEC_PATHS, kind);
+}
+
+function isRecord(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+/** The pod spec of an object, or a problem path when the object does not have the shape. */
+function podSpecOf(
+  object: unknown,
+  path: readonly string[],
+): { spec: Record<string, unknown> } | { problem: string } {
+  let node: unknown = object;
+  for (let i = 0; i < path.length; i++) {
+    if (!isRecord(node)) return { problem: path.slice(0, i).join('.') || '(object)' };
+    node = node[path[i]!];
+  }
+  return isRecord(node) ? { spec: node } : { problem: path.join('.') };
+}
+
+/** Every image of a pod spec with its field path, plus the paths whose shape is wrong. */
+function imagesOf(object: unknown, kind: string): ExtractedImages {
+  const path = POD_SPEC_PATHS[kind]!;
+  const found = podSpecOf(object, path);
+  if ('problem' in found) return { images: [], problems: [found.problem] };
+  const images: ImageAtPath[] = [];
+  const problems: string[] = [];
+  for (const list of CONTAINER_LISTS) {
+    const containers = found.spec[list];
+    const listPath = `${path.join('.')}.${list}`;
+    if (containers === undefined || containers === null) continue;
+    if (!Array.isArray(containers)) {
+      problems.push(listPath);
+      continue;
+    }
+    containers.forEach((container: unknown, i) => {
+      const fieldPath = `${listPath}[${i}].image`;
+      const image = isRecord(container) ? container['image'] : undefined;
+      if (typeof image === 'string' && image.trim() !== '') images.push({ fieldPath, image });
+      else problems.push(fieldPath);
+    });
+  }
+  return { images, problems };
+}
+
+/**
+ * The images an admission request asks us to judge. CREATE: all of them. UPDATE (including the
+ * `pods/ephemeralcontainers` subresource, which is how `kubectl debug` adds a container): only
+ * images the old object did not already run, so an unrelated update costs no registry call.
+ * Other operations and kinds without a pod spec: nothing to judge.
+ */
+export function imagesToVerify(request: AdmissionTarget): ExtractedImages {
+  const kind = request.kind.kind;
+  if (!carriesPodSpec(kind)) return { images: [], problems: [] };
+  if (request.operation !== 'CREATE' && request.operation !== 'UPDATE')
+    return { images: [], problems: [] };
+  const current = imagesOf(request.object, kind);
+  if (
+    request.operation === 'CREATE' ||
+    request.oldObject === undefined ||
+    request.oldObject === null
+  )
+    return current;
+  const before = new Set(imagesOf(request.oldObject, kind).images.map((i) => i.image));
+  return { images: current.images.filter((i) => !before.has(i.image)), problems: current.problems };
+}
