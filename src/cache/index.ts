@@ -1,0 +1,19 @@
+// Public API of src/cache.
+
+export { cacheKey } from './cache-key.js';
+export { LruVerdictCache, type LruVerdictCacheOptions } from './verdict-cache.js';
+export { NoCache } from './no-cache.js';
+export type {
+  CacheEntry,
+  CacheObserver,
+  CacheResult,
+  CacheStats,
+  Compute,
+  EvictionReason,
+  GetOptions,
+  Outcome,
+  ResultSource,
+  StoredKind,
+  VerdictCache,
+  VerdictKind,
+} from './verdict-cache.types.js';
