@@ -29,7 +29,13 @@ export {
   type KeySpec,
   type Pki,
 } from './pki.js';
-export { startRegistry, type Registry, type RegistryAuth, type RegistryKind } from './registry.js';
+export {
+  REGISTRY_SETUPS,
+  startRegistry,
+  type Registry,
+  type RegistryAuth,
+  type RegistryKind,
+} from './registry.js';
 export { serveCrl, startOcspResponder, type CrlServer, type OcspResponder } from './revocation.js';
 export { startTsa, type Tsa } from './tsa.js';
 export { findTool, requireTool, MissingToolError, VERSIONS, TOOLS_DIR } from './tools.js';

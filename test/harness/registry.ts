@@ -19,6 +19,16 @@ import { makeWorkdir } from './workdir.js';
 export type RegistryKind = 'distribution' | 'olareg';
 export type RegistryAuth = 'none' | 'basic' | 'bearer';
 
+/** Every registry kind with every auth mode: for tests that must hold on all of them. */
+export const REGISTRY_SETUPS = [
+  { kind: 'distribution', auth: 'none' },
+  { kind: 'distribution', auth: 'basic' },
+  { kind: 'distribution', auth: 'bearer' },
+  { kind: 'olareg', auth: 'none' },
+  { kind: 'olareg', auth: 'basic' },
+  { kind: 'olareg', auth: 'bearer' },
+] as const satisfies readonly { kind: RegistryKind; auth: RegistryAuth }[];
+
 export interface RegistryOptions {
   kind: RegistryKind;
   auth?: RegistryAuth;

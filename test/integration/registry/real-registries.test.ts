@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { REGISTRY_SETUPS as setups } from '../../harness/index.js';
 import {
   makePki,
   notationSign,
@@ -58,15 +59,6 @@ function clientFor(registry: Registry, extra: RegistryClientOptions = {}): Regis
     ...extra,
   });
 }
-
-const setups = [
-  { kind: 'distribution', auth: 'none' },
-  { kind: 'distribution', auth: 'basic' },
-  { kind: 'distribution', auth: 'bearer' },
-  { kind: 'olareg', auth: 'none' },
-  { kind: 'olareg', auth: 'basic' },
-  { kind: 'olareg', auth: 'bearer' },
-] as const;
 
 describe.each(setups)('RegistryClient on $kind with $auth auth', ({ kind, auth }) => {
   let registry: Registry;

@@ -2,6 +2,7 @@
 // reference with one signature costs referrers + signature manifest + envelope; a tag one
 // more; auth adds one 401 and one token exchange per cold client.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { REGISTRY_SETUPS as setups } from '../../harness/index.js';
 import { parseReference, RegistryClient } from '../../../src/registry/index.js';
 import {
   makePki,
@@ -12,15 +13,6 @@ import {
   type Registry,
 } from '../../harness/index.js';
 import { startCountingProxy } from '../../support/counting-proxy.js';
-
-const setups = [
-  { kind: 'distribution', auth: 'none' },
-  { kind: 'distribution', auth: 'basic' },
-  { kind: 'distribution', auth: 'bearer' },
-  { kind: 'olareg', auth: 'none' },
-  { kind: 'olareg', auth: 'basic' },
-  { kind: 'olareg', auth: 'bearer' },
-] as const;
 
 describe.each(setups)('request count on $kind with $auth auth', ({ kind, auth }) => {
   let registry: Registry;
