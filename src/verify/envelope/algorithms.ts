@@ -4,6 +4,7 @@
 import { constants, createPublicKey, verify, type KeyObject } from 'node:crypto';
 import { VerificationError } from '../errors.js';
 import type { SignatureAlgorithm } from '../types.js';
+import { perCertificate } from '../x509/memo.js';
 import type { X509Certificate } from '../x509/peculiar.js';
 
 type Hash = 'sha256' | 'sha384' | 'sha512';
@@ -48,21 +49,12 @@ function unsupported(message: string): VerificationError {
   return new VerificationError('ALGORITHM_UNSUPPORTED', 'integrity', message);
 }
 
-const keys = new WeakMap<X509Certificate, KeyObject>();
-
 /**
  * The certificate's public key as a Node KeyObject; ALGORITHM_UNSUPPORTED when Node cannot use
  * it. Built once per certificate object: importing checks the key (EC points are validated),
  * which costs about as much as a signature verification.
  */
-export function publicKeyOf(cert: X509Certificate): KeyObject {
-  let key = keys.get(cert);
-  if (!key) {
-    key = readPublicKey(cert);
-    keys.set(cert, key);
-  }
-  return key;
-}
+export const publicKeyOf = perCertificate(readPublicKey);
 
 function readPublicKey(cert: X509Certificate): KeyObject {
   const spki = Buffer.from(cert.publicKey.rawData);

@@ -1,6 +1,7 @@
 // Where a certificate says its revocation status can be found (RFC 5280 §4.2.1.13, §4.2.2.1,
 // §5.2.6), read with pkijs. A malformed pointer is an error, never "no revocation info".
 import * as pkijs from 'pkijs';
+import { perCertificate } from '../x509/memo.js';
 import type { X509Certificate } from '../x509/peculiar.js';
 import { RevocationCheckError } from './fetcher.js';
 
@@ -76,17 +77,8 @@ function pointUrls(cert: pkijs.Certificate, oid: string, name: string): string[]
   return distributionPointUrls(parsed(ext, pkijs.CRLDistributionPoints, name), name);
 }
 
-const pointers = new WeakMap<X509Certificate, RevocationPointers>();
-
 /** Reads the OCSP, CRL and delta CRL locations of a certificate (once per certificate object). */
-export function revocationPointers(cert: X509Certificate): RevocationPointers {
-  let known = pointers.get(cert);
-  if (!known) {
-    known = readPointers(cert);
-    pointers.set(cert, known);
-  }
-  return known;
-}
+export const revocationPointers = perCertificate(readPointers);
 
 function readPointers(cert: X509Certificate): RevocationPointers {
   let parsedCert: pkijs.Certificate;

@@ -4,6 +4,7 @@
 import { X509Certificate as NodeCertificate } from 'node:crypto';
 import * as asn1js from 'asn1js';
 import * as pkijs from 'pkijs';
+import { perCertificate } from './memo.js';
 import * as x509 from './peculiar.js';
 
 /** A certificate requirement that is not met; the message names the rule. */
@@ -39,8 +40,6 @@ export interface CertificateFacts {
   extension: (oid: string) => x509.Extension | undefined;
 }
 
-const cache = new WeakMap<x509.X509Certificate, CertificateFacts>();
-
 function raw(block: asn1js.AsnType | undefined): Uint8Array {
   if (!block) throw new CertificateProblem('is not a well-formed certificate');
   return block.valueBeforeDecodeView;
@@ -75,14 +74,7 @@ function readFacts(cert: x509.X509Certificate): CertificateFacts {
 }
 
 /** Parsed once per certificate object. */
-export function certificateFacts(cert: x509.X509Certificate): CertificateFacts {
-  let facts = cache.get(cert);
-  if (!facts) {
-    facts = readFacts(cert);
-    cache.set(cert, facts);
-  }
-  return facts;
-}
+export const certificateFacts = perCertificate(readFacts);
 
 function pssProblem(params: unknown): string | undefined {
   const pss = new pkijs.RSASSAPSSParams({ schema: params });

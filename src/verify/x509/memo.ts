@@ -37,17 +37,24 @@ export function derKey(der: Uint8Array | ArrayBuffer): string {
     .digest('base64');
 }
 
-const certKeys = new WeakMap<X509Certificate, string>();
-
-/** The key of one certificate (its DER hash), computed once per object. */
-export function certificateKey(cert: X509Certificate): string {
-  let key = certKeys.get(cert);
-  if (key === undefined) {
-    key = derKey(cert.rawData);
-    certKeys.set(cert, key);
-  }
-  return key;
+/**
+ * `read` computed once per certificate object. Envelopes yield the same objects for the same
+ * DER (see decodeCertificate), so this is once per distinct certificate. A throw is not kept.
+ */
+export function perCertificate<T>(
+  read: (cert: X509Certificate) => T,
+): (cert: X509Certificate) => T {
+  const known = new WeakMap<X509Certificate, T>();
+  return (cert) => {
+    if (known.has(cert)) return known.get(cert)!;
+    const value = read(cert);
+    known.set(cert, value);
+    return value;
+  };
 }
+
+/** The key of one certificate (its DER hash). */
+export const certificateKey = perCertificate((cert) => derKey(cert.rawData));
 
 /** The key of an ordered chain: the same certificates in another order is another chain. */
 export function chainKey(chain: readonly X509Certificate[]): string {
