@@ -3,6 +3,7 @@
 export { cacheKey } from './cache-key.js';
 export { LruVerdictCache, type LruVerdictCacheOptions } from './verdict-cache.js';
 export { NoCache } from './no-cache.js';
+export { Singleflight } from './singleflight.js';
 export type {
   CacheEntry,
   CacheObserver,

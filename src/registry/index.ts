@@ -32,3 +32,8 @@ export {
   type ImageReference,
 } from './reference.js';
 export type { SignatureDescriptor } from './signatures.js';
+export {
+  createRevocationFetcher,
+  type ClosableRevocationFetcher,
+  type RevocationFetcherOptions,
+} from './revocation-fetcher.js';

@@ -33,6 +33,8 @@ export interface RegistryClientOptions {
   timeoutMs?: number;
   connectTimeoutMs?: number;
   now?: () => number;
+  /** Told of every HTTP exchange (for metrics): host and status, or 'error'. */
+  onResponse?: (host: string, status: number | 'error') => void;
 }
 
 const MiB = 1024 * 1024;
@@ -68,6 +70,7 @@ export function transportOptions(o: RegistryClientOptions, now: () => number): T
     perHostConcurrency: o.perRegistryConcurrency ?? 16,
     connectTimeoutMs: o.connectTimeoutMs ?? 5_000,
     now,
+    onResponse: o.onResponse,
   };
 }
 

@@ -21,6 +21,8 @@ export interface TransportOptions {
   perHostConcurrency: number;
   connectTimeoutMs: number;
   now: () => number;
+  /** Told of every HTTP exchange: its host and status, or 'error' when none came back. */
+  onResponse?: ((host: string, status: number | 'error') => void) | undefined;
 }
 
 export interface HttpRequest {
@@ -244,7 +246,12 @@ export class Transport {
     const key = this.#key(url, this.#allowance(req));
     this.#inFlight.set(key, (this.#inFlight.get(key) ?? 0) + 1);
     try {
-      return await this.#exchangeOn(key, url, headers, req);
+      const res = await this.#exchangeOn(key, url, headers, req);
+      this.#options.onResponse?.(url.host, res.status);
+      return res;
+    } catch (err) {
+      this.#options.onResponse?.(url.host, 'error');
+      throw err;
     } finally {
       this.#inFlight.set(key, (this.#inFlight.get(key) ?? 1) - 1);
     }

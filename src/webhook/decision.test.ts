@@ -8,6 +8,7 @@ const prod = (over: Partial<PolicyAdmission> = {}): PolicyAdmission => ({
   policy: 'prod',
   action: 'Deny',
   onError: 'Deny',
+  mutateDigest: true,
   ...over,
 });
 const untrusted = (admission: PolicyAdmission): ImageVerdict => ({
@@ -40,7 +41,7 @@ describe('decide', () => {
       ]);
       expect(d.allowed).toBe(true);
       expect(d.warnings).toEqual([
-        `spec.containers[0].image "ghcr.io/acme/api:1.4" (sha256:3f1c00000000…): verified with logged failures: expiry`,
+        'spec.containers[0].image: verified with logged failures: expiry (policy "prod")',
       ]);
     });
   });
@@ -57,10 +58,15 @@ describe('decide', () => {
     it('allows with a warning under Warn, and silently with an annotation under Audit', () => {
       const warn = decide([untrusted(prod({ action: 'Warn' }))]);
       expect(warn.allowed).toBe(true);
-      expect(warn.warnings[0]).toMatch(/\[IDENTITY_UNTRUSTED\]$/);
+      expect(warn.warnings).toEqual([
+        'spec.containers[0].image: not verified [IDENTITY_UNTRUSTED], allowed by action Warn (policy "prod")',
+      ]);
+      expect(warn.auditAnnotations['image-0']).toContain('CN=ci,O=Acme not in trustedIdentities');
       const audit = decide([untrusted(prod({ action: 'Audit' }))]);
       expect(audit).toMatchObject({ allowed: true, warnings: [] });
-      expect(audit.auditAnnotations['image-0']).toMatch(/audited \[IDENTITY_UNTRUSTED\]/);
+      expect(audit.auditAnnotations['image-0']).toMatch(
+        /audited: .*signer CN=ci,O=Acme not in trustedIdentities \[IDENTITY_UNTRUSTED\]/,
+      );
     });
 
     it('joins one clause per denied image with "; "', () => {
@@ -115,8 +121,8 @@ describe('decide', () => {
   });
 
   describe('when there are many warnings', () => {
-    it('keeps each under 256 characters and all under 4 KiB', () => {
-      const long = Array.from({ length: 40 }, (_, i): ImageVerdict => ({
+    it('T-09 keeps each within 120 characters and all under 4 KiB', () => {
+      const long = Array.from({ length: 80 }, (_, i): ImageVerdict => ({
         kind: 'failed',
         image: {
           fieldPath: `spec.containers[${i}].image`,
@@ -127,7 +133,7 @@ describe('decide', () => {
         reason: 'no signature',
       }));
       const d = decide(long);
-      expect(d.warnings.every((w) => w.length <= 256)).toBe(true);
+      expect(d.warnings.every((w) => w.length <= 120)).toBe(true);
       expect(d.warnings.join('').length).toBeLessThanOrEqual(4 * 1024 + 100);
       expect(d.warnings.at(-1)).toMatch(/more warnings not shown$/);
     });

@@ -2,17 +2,13 @@
 // "verified" means; here the TrustPolicy's admission fields decide what a failure does:
 // action Deny | Warn | Audit for definitive failures, onError Deny | Allow for inconclusive ones
 // (architecture.md, standing decisions 2 and 3).
+import type { PolicyAdmission } from '../config/snapshot.types.js';
 import type { ImageAtPath } from './images.js';
 
-export type AdmissionAction = 'Deny' | 'Warn' | 'Audit';
-export type OnError = 'Deny' | 'Allow';
+export type { AdmissionAction, OnError, PolicyAdmission } from '../config/snapshot.types.js';
 
-export interface PolicyAdmission {
-  /** The TrustPolicy (or notation statement) name, shown in messages. */
-  policy: string;
-  action: AdmissionAction;
-  onError: OnError;
-}
+/** The admission fields decisions read (a snapshot's PolicyAdmission has more). */
+type Admission = Pick<PolicyAdmission, 'policy' | 'action' | 'onError'>;
 
 /** What happened to one image. `code` is the stable error code shown as `[CODE]`. */
 export type ImageVerdict =
@@ -20,15 +16,17 @@ export type ImageVerdict =
       kind: 'verified';
       image: ImageAtPath;
       digest: string;
-      admission: PolicyAdmission;
+      admission: Admission;
       logged: string[];
+      /** True when the verdict came from the cache (shown in the audit annotation). */
+      cached?: boolean;
     }
-  | { kind: 'skipped'; image: ImageAtPath; admission: PolicyAdmission }
+  | { kind: 'skipped'; image: ImageAtPath; admission: Admission }
   | {
       kind: 'failed';
       image: ImageAtPath;
       digest?: string;
-      admission: PolicyAdmission;
+      admission: Admission;
       code: string;
       reason: string;
     }
@@ -36,9 +34,11 @@ export type ImageVerdict =
       kind: 'inconclusive';
       image: ImageAtPath;
       digest?: string;
-      admission: PolicyAdmission;
+      admission: Admission;
       code: string;
       reason: string;
+      /** The unexpected error behind an INTERNAL_ERROR, for the logs only (never shown). */
+      error?: unknown;
     };
 
 export interface AdmissionDecision {
@@ -49,8 +49,13 @@ export interface AdmissionDecision {
   auditAnnotations: Record<string, string>;
 }
 
-const MAX_WARNING = 256; // the API server truncates longer ones
+// The API server truncates warnings at 256; its docs ask for 120 (reliability.md §1.2). Details
+// go to the audit annotations and logs.
+const MAX_WARNING = 120;
 const MAX_WARNINGS_TOTAL = 4 * 1024;
+
+/** The policy name of verdicts no trust policy statement governed. */
+export const NO_POLICY = '(none)';
 
 const shortDigest = (digest: string | undefined): string =>
   digest ? `${digest.slice(0, 'sha256:'.length + 12)}…` : 'digest unknown';
@@ -60,6 +65,9 @@ const subject = (image: ImageAtPath, digest: string | undefined): string =>
   `${image.fieldPath} "${image.image}" (${shortDigest(digest)})`;
 
 function clause(v: Extract<ImageVerdict, { kind: 'failed' | 'inconclusive' }>): string {
+  // No statement governs the image (or its reference is unreadable): the reason says it all.
+  if (v.admission.policy === NO_POLICY)
+    return `${subject(v.image, v.digest)}: ${v.reason} [${v.code}]`;
   const headline =
     v.kind === 'failed'
       ? `signature not trusted by policy "${v.admission.policy}"`
@@ -71,7 +79,7 @@ function truncate(text: string, max: number): string {
   return text.length <= max ? text : `${text.slice(0, max - 1)}…`;
 }
 
-/** Keeps warnings inside what the API server passes on whole (256 each, 4 KiB in all). */
+/** Keeps warnings inside what the API server passes on whole (120 each asked, 4 KiB in all). */
 function boundWarnings(warnings: string[]): string[] {
   const out: string[] = [];
   let total = 0;
@@ -86,15 +94,21 @@ function boundWarnings(warnings: string[]): string[] {
   return out;
 }
 
+/** A short warning (the API server asks for 120 characters); the audit annotation has the rest. */
+const warning = (v: ImageVerdict, what: string): string =>
+  `${v.image.fieldPath}: ${what} (policy "${v.admission.policy}")`;
+
 /** What one image contributes: a denial clause, a warning, an audit annotation, or nothing. */
 function contribution(v: ImageVerdict): { deny?: string; warn?: string; audit?: string } {
   switch (v.kind) {
     case 'verified': {
-      const audit = `verified ${v.digest} policy=${v.admission.policy}`;
+      const cached = v.cached === true ? ' cache-hit' : '';
+      const audit = `verified ${v.digest} policy=${v.admission.policy}${cached}`;
       if (v.logged.length === 0) return { audit };
+      const logged = v.logged.join(', ');
       return {
-        audit,
-        warn: `${subject(v.image, v.digest)}: verified with logged failures: ${v.logged.join(', ')}`,
+        audit: `${audit} logged failures: ${logged}`,
+        warn: warning(v, `verified with logged failures: ${logged}`),
       };
     }
     case 'skipped':
@@ -102,14 +116,19 @@ function contribution(v: ImageVerdict): { deny?: string; warn?: string; audit?: 
     case 'failed': {
       const text = clause(v);
       if (v.admission.action === 'Deny') return { deny: text, audit: `denied [${v.code}]` };
-      if (v.admission.action === 'Warn') return { warn: text, audit: `warned [${v.code}]` };
-      return { audit: `audited [${v.code}] ${v.reason}` };
+      const audit = `${v.admission.action === 'Warn' ? 'warned' : 'audited'}: ${text}`;
+      if (v.admission.action === 'Warn')
+        return { warn: warning(v, `not verified [${v.code}], allowed by action Warn`), audit };
+      return { audit };
     }
     case 'inconclusive': {
       const text = clause(v);
       if (v.admission.onError === 'Deny')
         return { deny: text, audit: `inconclusive, denied [${v.code}]` };
-      return { warn: text, audit: `inconclusive, allowed by onError [${v.code}]` };
+      return {
+        warn: warning(v, `could not verify [${v.code}], allowed by onError`),
+        audit: `inconclusive, allowed by onError: ${text}`,
+      };
     }
   }
 }

@@ -110,6 +110,23 @@ describe('imagesToVerify', () => {
     });
   });
 
+  describe('when an older API server sends the legacy kind EphemeralContainers', () => {
+    it('T-05 returns the added debug container from the top-level list', () => {
+      const object = { ephemeralContainers: [{ name: 'debugger', image: 'busybox:1.36' }] };
+      const result = imagesToVerify(
+        request('EphemeralContainers', object, {
+          operation: 'UPDATE',
+          subResource: 'ephemeralcontainers',
+          oldObject: { ephemeralContainers: [] },
+        }),
+      );
+      expect(result).toEqual({
+        images: [{ fieldPath: 'ephemeralContainers[0].image', image: 'busybox:1.36' }],
+        problems: [],
+      });
+    });
+  });
+
   describe('when nothing is to be judged', () => {
     it.each(['DELETE', 'CONNECT'])('returns nothing for %s', (operation) => {
       expect(imagesToVerify(request('Pod', { spec: podSpec }, { operation }))).toEqual({

@@ -38,6 +38,9 @@ const POD_SPEC_PATHS: Readonly<Record<string, readonly string[]>> = {
   ReplicationController: ['spec', 'template', 'spec'],
   CronJob: ['spec', 'jobTemplate', 'spec', 'template', 'spec'],
   PodTemplate: ['template', 'spec'],
+  // API servers before v1.21 sent `kubectl debug` as kind EphemeralContainers: the object holds
+  // `ephemeralContainers` at its top level (kubernetes#92557).
+  EphemeralContainers: [],
 };
 
 /** True when the kind carries a pod spec this module reads. */
@@ -71,7 +74,7 @@ function imagesOf(object: unknown, kind: string): ExtractedImages {
   const problems: string[] = [];
   for (const list of CONTAINER_LISTS) {
     const containers = found.spec[list];
-    const listPath = `${path.join('.')}.${list}`;
+    const listPath = path.length === 0 ? list : `${path.join('.')}.${list}`;
     if (containers === undefined || containers === null) continue;
     if (!Array.isArray(containers)) {
       problems.push(listPath);

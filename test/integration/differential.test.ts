@@ -8,19 +8,10 @@ import {
   type TrustStore,
   type TrustStoreType,
 } from '../../src/verify/index.js';
-import {
-  makePki,
-  notationVerify,
-  OciClient,
-  serveCrl,
-  startOcspResponder,
-  startRegistry,
-  startTsa,
-  type KeySpec,
-  type Pki,
-} from '../harness/index.js';
+import { notationVerify, OciClient } from '../harness/index.js';
 import { httpFetcher } from '../support/http-fetcher.js';
-import { prepare, type Infra, type Prepared } from './differential/prepare.js';
+import { startDifferentialWorld, type DifferentialWorld } from './differential/infra.js';
+import type { Prepared } from './differential/prepare.js';
 import { SCENARIOS } from './differential/scenarios.js';
 import { listSignatures } from './differential/signatures.js';
 
@@ -65,36 +56,13 @@ async function ourVerdict(
 }
 
 describe('differential: our verifier against notation verify', () => {
-  let infra: Infra;
-  const prepared = new Map<string, Prepared>();
+  let world: DifferentialWorld | undefined;
+  const prepared = (name: string): Prepared => world!.prepared.get(name)!;
   beforeAll(async () => {
-    const trustedPkis = new Map<KeySpec, Promise<Pki>>();
-    const trusted = (key: KeySpec): Promise<Pki> => {
-      if (!trustedPkis.has(key)) trustedPkis.set(key, makePki({ key }));
-      return trustedPkis.get(key)!;
-    };
-    const [distribution, olareg, tsa, crl, ocsp, stranger] = await Promise.all([
-      startRegistry({ kind: 'distribution' }),
-      startRegistry({ kind: 'olareg' }),
-      startTsa(),
-      serveCrl(),
-      startOcspResponder(),
-      makePki({ key: 'ec-p256', name: 'Stranger' }),
-    ]);
-    infra = { registries: { distribution, olareg }, tsa, crl, ocsp, stranger, trusted };
-    for (const s of SCENARIOS) prepared.set(s.name, await prepare(s, infra));
-    const wait = Math.max(...[...prepared.values()].map((p) => p.notBefore)) - Date.now();
-    if (wait > 0) await new Promise((r) => setTimeout(r, wait));
+    world = await startDifferentialWorld(SCENARIOS);
   }, 600_000);
   afterAll(async () => {
-    if (!infra) return;
-    await Promise.all([
-      infra.registries.distribution.stop(),
-      infra.registries.olareg.stop(),
-      infra.tsa.stop(),
-      infra.crl.stop(),
-      infra.ocsp.stop(),
-    ]);
+    await world?.stop();
   });
 
   it('covers at least 30 scenarios', () => {
@@ -102,7 +70,7 @@ describe('differential: our verifier against notation verify', () => {
   });
 
   it.each(SCENARIOS.map((s) => [s.name, s] as const))('%s', async (name, s) => {
-    const p = prepared.get(name)!;
+    const p = prepared(name);
     const reference = await notationVerify(p.image.reference, p.registry, {
       trustPolicy: p.trustPolicy,
       trustStores: p.trustStores,

@@ -1,0 +1,149 @@
+// What `notary-admission verify` tells its user: notation's text lines, or a JSON report, and
+// the exit code (0 verified, 1 not verified, 2 usage or configuration error).
+import { isRegistryError, type ImageReference } from './registry/index.js';
+import type { ArtifactOutcome, ValidationResult } from './verify/index.js';
+
+export interface VerifyIo {
+  out: (text: string) => void;
+  err: (text: string) => void;
+}
+
+/** Exit codes shared with `notation verify`: 0 verified, 1 not verified, 2 usage or configuration error. */
+export const EXIT = { OK: 0, NOT_VERIFIED: 1, USAGE: 2 } as const;
+
+/** One validation of the signature that passed, as `--output json` reports it. */
+export interface ValidationReport {
+  type: ValidationResult['type'];
+  action: ValidationResult['action'];
+  result: 'passed' | 'failed' | 'skipped';
+  code?: string;
+  message?: string;
+}
+
+/** The outcome of one `verify`, the document `--output json` prints. */
+export interface VerifyReport {
+  /** The reference as given. */
+  reference: string;
+  /** The digest verified (a tag resolved to it); absent when it could not be resolved. */
+  digest?: string;
+  verified: boolean;
+  /** The registry, the network or the deadline stopped verification: no verdict was reached. */
+  inconclusive: boolean;
+  /** The trust policy statement that applied. */
+  policy?: string;
+  level?: string;
+  /** The signature that passed, with every validation. */
+  signature?: { digest: string; validations: ValidationReport[] };
+  /** Why each evaluated signature failed. */
+  failures: { signature: string; code: string; message: string }[];
+  /** What text output prints as `Warning: …` on stderr. */
+  warnings: string[];
+  /** Why it was not verified (verification, registry or network). */
+  error?: { code: string; message: string };
+}
+
+/**
+ * notation's warning for a tag, to the letter (`sha256:...` included: notation prints no digest
+ * there; the success line and the JSON report name the one verified).
+ */
+export function tagWarning(ref: ImageReference): string {
+  return (
+    `Always verify the artifact using digest(@sha256:...) rather than a tag(:${ref.tag ?? 'latest'}) ` +
+    'because resolved digest may not point to the same signed artifact, as tags are mutable.'
+  );
+}
+
+function toValidation(r: ValidationResult): ValidationReport {
+  if (r.action === 'skip') return { type: r.type, action: r.action, result: 'skipped' };
+  if (!r.error) return { type: r.type, action: r.action, result: 'passed' };
+  return {
+    type: r.type,
+    action: r.action,
+    result: 'failed',
+    code: r.error.code,
+    message: r.error.message,
+  };
+}
+
+/** notation's line for a validation that failed but is only logged at the policy's level. */
+const loggedWarning = (r: ValidationResult): string =>
+  `${r.type} was set to "log" and failed with error: ${r.error?.message ?? ''}`;
+
+/** What is known before the verdict: the reference, the digest once resolved, warnings so far. */
+export type ReportBase = Pick<VerifyReport, 'reference' | 'digest' | 'warnings'>;
+
+/** The reference and digest first, so the JSON reads in the documented order. */
+const head = (base: ReportBase) => ({
+  reference: base.reference,
+  ...(base.digest !== undefined && { digest: base.digest }),
+});
+
+/** The report of a verification that ran to a verdict. */
+export function reportOutcome(base: ReportBase, outcome: ArtifactOutcome): VerifyReport {
+  const results = outcome.signature?.results ?? [];
+  const logged = results.filter((r) => r.action === 'log' && r.error !== undefined);
+  return {
+    ...head(base),
+    verified: outcome.verified,
+    inconclusive: false,
+    ...(outcome.policy && { policy: outcome.policy.name }),
+    ...(outcome.level && { level: outcome.level }),
+    ...(outcome.signature && {
+      signature: { digest: outcome.signature.digest, validations: results.map(toValidation) },
+    }),
+    failures: outcome.failures.map((f) => ({
+      signature: f.digest,
+      code: f.error.code,
+      message: f.error.message,
+    })),
+    warnings: [...base.warnings, ...logged.map(loggedWarning)],
+    ...(outcome.error && { error: { code: outcome.error.code, message: outcome.error.message } }),
+  };
+}
+
+/** The report when the registry, the network or the deadline stopped verification. */
+export function reportError(base: ReportBase, err: unknown): VerifyReport {
+  const error = isRegistryError(err)
+    ? { code: err.code, message: err.message }
+    : { code: 'INTERNAL_ERROR', message: err instanceof Error ? err.message : String(err) };
+  return {
+    ...head(base),
+    verified: false,
+    inconclusive: true,
+    failures: [],
+    warnings: [...base.warnings],
+    error,
+  };
+}
+
+/** 0 when verified, 1 otherwise (a registry error included, as notation does). */
+export const exitCodeOf = (report: VerifyReport): number =>
+  report.verified ? EXIT.OK : EXIT.NOT_VERIFIED;
+
+/** The artifact as notation names it (`registry/repository@digest`), else as it was given. */
+function artifactName(report: VerifyReport, ref: ImageReference): string {
+  const digest = report.digest ?? ref.digest;
+  return digest === undefined ? report.reference : `${ref.registry}/${ref.repository}@${digest}`;
+}
+
+/** Prints a report as `notation verify` does: result on stdout, warnings and errors on stderr. */
+export function printText(report: VerifyReport, ref: ImageReference, io: VerifyIo): void {
+  for (const warning of report.warnings) io.err(`Warning: ${warning}\n`);
+  const name = artifactName(report, ref);
+  if (report.verified && report.level === 'skip')
+    io.out(`Trust policy is configured to skip signature verification for ${name}\n`);
+  else if (report.verified) io.out(`Successfully verified signature for ${name}\n`);
+  else if (report.inconclusive)
+    io.err(`Error: could not verify ${name}: ${report.error?.message} [${report.error?.code}]\n`);
+  else
+    io.err(
+      `Error: signature verification failed: ${report.error?.message ?? 'not verified'} [${report.error?.code ?? 'UNKNOWN'}]\n`,
+    );
+}
+
+/** Prints a report as one JSON document on stdout. */
+export function printJson(report: VerifyReport, io: VerifyIo): void {
+  io.out(`${JSON.stringify(report, null, 2)}\n`);
+}
+
+/** What tests inject: the clock and DNS. */

@@ -1,0 +1,192 @@
+// `notary-admission verify <reference>`: one image, verified the way `notation verify` does it
+// (same trust policy and trust store files, same messages, same exit codes), with the product's
+// registry client, revocation fetcher and verifier, so its verdict is the webhook's.
+import { readFile } from 'node:fs/promises';
+import {
+  ConfigError,
+  loadFileSnapshot,
+  type Snapshot,
+  type VerifySettings,
+} from './config/index.js';
+import {
+  createRevocationFetcher,
+  isRegistryError,
+  parseReference,
+  RegistryClient,
+  type HostResolver,
+  type ImageReference,
+} from './registry/index.js';
+import {
+  createRevocationChecker,
+  verifyArtifact,
+  type Descriptor,
+  type RevocationChecker,
+} from './verify/index.js';
+import {
+  EXIT,
+  exitCodeOf,
+  printJson,
+  printText,
+  reportError,
+  reportOutcome,
+  tagWarning,
+  type VerifyIo,
+  type VerifyReport,
+} from './cli-report.js';
+
+
+/** Where the command writes: stdout and stderr (tests capture them). */
+
+export interface VerifyDeps {
+  now?: () => number;
+  /** DNS for the registry and revocation address guards. */
+  resolver?: HostResolver;
+}
+
+async function readConfigFile(file: string, what: string): Promise<string> {
+  try {
+    return await readFile(file, 'utf8');
+  } catch (err) {
+    const code = err instanceof Error && 'code' in err ? String(err.code) : 'unknown error';
+    throw new ConfigError('FILE_UNREADABLE', `${what} ${file} cannot be read (${code})`, {
+      path: file,
+      cause: err,
+    });
+  }
+}
+
+/** The registry client as the settings describe it (CA bundles and credentials read here). */
+async function createRegistry(
+  settings: VerifySettings,
+  deps: VerifyDeps,
+  ref: ImageReference,
+): Promise<RegistryClient> {
+  const caBundles: Record<string, string> = {};
+  for (const [host, file] of Object.entries(settings.registryCaFiles))
+    caBundles[host] = await readConfigFile(file, `registry CA bundle for ${host}`);
+  const credentials =
+    settings.registryCredentialsFile === undefined
+      ? undefined
+      : await readConfigFile(settings.registryCredentialsFile, 'registry credentials');
+  return new RegistryClient({
+    caBundles,
+    ...(credentials !== undefined && { credentials }),
+    insecureRegistries: settings.insecureReference
+      ? [...settings.insecureRegistries, ref.registry]
+      : settings.insecureRegistries,
+    allowPrivateNetworks: settings.allowPrivateNetworks,
+    timeoutMs: settings.timeoutMs,
+    ...(deps.now && { now: deps.now }),
+    ...(deps.resolver && { resolver: deps.resolver }),
+  });
+}
+
+interface Run {
+  settings: VerifySettings;
+  ref: ImageReference;
+  snapshot: Snapshot;
+  registry: RegistryClient;
+  revocation: RevocationChecker | undefined;
+  now: () => number;
+  warnings: string[];
+}
+
+/** Resolve (a tag), list the signatures and verify, inside one deadline. */
+async function verifyReference(run: Run): Promise<VerifyReport> {
+  const { settings, ref, registry } = run;
+  const call = {
+    signal: AbortSignal.timeout(settings.timeoutMs),
+    deadline: run.now() + settings.timeoutMs,
+  };
+  const base = { reference: settings.reference, warnings: run.warnings };
+  let artifact: Descriptor | string;
+  try {
+    // A digest reference is not resolved, as in the webhook: each signature's subject binds it.
+    artifact = ref.digest ?? (await registry.resolve(ref, call));
+  } catch (err) {
+    return reportError(base, err);
+  }
+  const digest = typeof artifact === 'string' ? artifact : artifact.digest;
+  const resolved = {
+    ...base,
+    digest,
+    warnings: ref.digest ? base.warnings : [tagWarning(ref), ...base.warnings],
+  };
+  const metadata = settings.userMetadata;
+  try {
+    const outcome = await verifyArtifact({
+      repository: `${ref.registry}/${ref.repository}`,
+      artifact: typeof artifact === 'string' ? { digest } : artifact,
+      document: run.snapshot.documentFor(undefined),
+      trustStores: run.snapshot.trustStores,
+      listSignatures: () => registry.signatureCandidates(ref, artifact, call),
+      now: new Date(run.now()),
+      ...(run.revocation && { revocation: run.revocation }),
+      ...(Object.keys(metadata).length > 0 && { userMetadata: metadata }),
+      maxSignatures: settings.maxSignatures,
+    });
+    return reportOutcome(resolved, outcome);
+  } catch (err) {
+    return reportError(resolved, err);
+  }
+}
+
+function usageError(err: unknown, io: VerifyIo): number {
+  if (!(err instanceof ConfigError) && !isRegistryError(err)) throw err;
+  io.err(`Error: ${err.message}${err instanceof ConfigError ? '' : ` [${err.code}]`}\n`);
+  return EXIT.USAGE;
+}
+
+/**
+ * Verifies `settings.reference` and prints the result; resolves to the exit code. Configuration
+ * problems (trust policy, trust store, files, the reference itself) exit 2 before any network
+ * traffic; everything after that which is not a verified signature exits 1.
+ */
+export async function runVerify(
+  settings: VerifySettings,
+  io: VerifyIo,
+  deps: VerifyDeps = {},
+): Promise<number> {
+  const now = deps.now ?? Date.now;
+  const warnings: string[] = [];
+  let ref: ImageReference;
+  let snapshot: Snapshot;
+  let registry: RegistryClient;
+  try {
+    ref = parseReference(settings.reference);
+    snapshot = await loadFileSnapshot({
+      trustPolicyPath: settings.trustPolicyPath,
+      trustStoreDir: settings.trustStoreDir,
+      onWarning: (w) => warnings.push(`trust store ${w.store}: ${w.path}: ${w.message}`),
+    });
+    registry = await createRegistry(settings, deps, ref);
+  } catch (err) {
+    return usageError(err, io);
+  }
+  const fetcher =
+    settings.revocation === 'online'
+      ? createRevocationFetcher({
+          timeoutMs: settings.timeoutMs,
+          allowPrivateNetworks: settings.allowPrivateNetworks,
+          ...(deps.resolver && { resolver: deps.resolver }),
+        })
+      : undefined;
+  try {
+    const revocation = fetcher && createRevocationChecker({ fetcher });
+    const report = await verifyReference({
+      settings,
+      ref,
+      snapshot,
+      registry,
+      revocation,
+      now,
+      warnings,
+    });
+    if (settings.output === 'json') printJson(report, io);
+    else printText(report, ref, io);
+    return exitCodeOf(report);
+  } finally {
+    // No handle may outlive the command: the process exits by itself.
+    await Promise.allSettled([registry.close(), fetcher?.close()]);
+  }
+}

@@ -1,0 +1,135 @@
+// The resolved settings of `notary-admission serve` and `notary-admission verify`: plain data,
+// every default applied, for the composition root to hand to the registry client, the cache and
+// the server. Parsed from flags, environment and a config file by args.ts.
+import os from 'node:os';
+import path from 'node:path';
+import type { AdmissionOverrides, NoMatchAction } from './snapshot.types.js';
+
+export type LogLevel = 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
+export const LOG_LEVELS: readonly LogLevel[] = [
+  'fatal',
+  'error',
+  'warn',
+  'info',
+  'debug',
+  'trace',
+  'silent',
+];
+
+/** `online` checks OCSP/CRL over the network; `offline` never fetches (revocation unknown). */
+export type RevocationMode = 'online' | 'offline';
+export const REVOCATION_MODES: readonly RevocationMode[] = ['online', 'offline'];
+
+export type OutputFormat = 'text' | 'json';
+export const OUTPUT_FORMATS: readonly OutputFormat[] = ['text', 'json'];
+
+/** IP ranges a registry may resolve to besides public ones: true = loopback and private too. */
+export type PrivateNetworks = boolean | string[];
+
+/** The verdict cache (architecture decision 6). */
+export interface CacheSettings {
+  enabled: boolean;
+  maxEntries: number;
+  /** Upper bound of a positive verdict's life. */
+  positiveTtlMs: number;
+  /** Life of a definitive failure (inconclusive results are never cached). */
+  failureTtlMs: number;
+}
+
+/** What the registry client needs, shared by both commands (paths; files are read later). */
+export interface RegistrySettings {
+  /** `host[:port]` spoken to over plain HTTP (lower case, default port 80 left out). */
+  insecureRegistries: string[];
+  allowPrivateNetworks: PrivateNetworks;
+  /** PEM CA bundle file by `host[:port]` (lower case, default port 443 left out). */
+  registryCaFiles: Record<string, string>;
+  /** A docker `config.json` with registry credentials. */
+  registryCredentialsFile?: string;
+}
+
+export interface ServeSettings extends RegistrySettings {
+  host: string;
+  port: number;
+  metricsHost: string;
+  /** null: no metrics listener; 0: an ephemeral port. */
+  metricsPort: number | null;
+  /** Both or neither; without them a self-signed pair is generated into `tlsDir`. */
+  tlsCert?: string;
+  tlsKey?: string;
+  tlsDir: string;
+  /** Subject alternative names of a generated certificate. */
+  tlsDnsNames: string[];
+  trustPolicyPath: string;
+  trustStoreDir: string;
+  logLevel: LogLevel;
+  /** Budget of a review that carries no `?timeout=`. */
+  defaultTimeoutMs: number;
+  /** Kept back from the API server's timeout so the answer arrives before it gives up. */
+  timeoutMarginMs: number;
+  /** Reviews in flight beyond this are shed (denied at once, fail closed). */
+  maxInFlight: number;
+  /** After SIGTERM, how long /readyz fails before the listener closes. */
+  drainDelayMs: number;
+  keepAliveTimeoutMs: number;
+  cache: CacheSettings;
+  revocation: RevocationMode;
+  /** Admission fields by trust policy statement name (`policies` in the config file). */
+  admission: Record<string, AdmissionOverrides>;
+  noMatch: NoMatchAction;
+  /** The config file read, absolute. */
+  configFile?: string;
+}
+
+export interface VerifySettings extends RegistrySettings {
+  /** The image reference to verify, as given. */
+  reference: string;
+  trustPolicyPath: string;
+  trustStoreDir: string;
+  output: OutputFormat;
+  timeoutMs: number;
+  revocation: RevocationMode;
+  /** Key/values the signature's annotations must carry (`notation verify -m`). */
+  userMetadata: Record<string, string>;
+  /** At most this many signatures are tried (notation's default 100). */
+  maxSignatures: number;
+  /**
+   * notation's bare `--insecure-registry` (a boolean): the reference's own registry is spoken to
+   * over plain HTTP. `--insecure-registry=HOST` names a registry instead.
+   */
+  insecureReference: boolean;
+}
+
+/** The kube-apiserver closes idle webhook connections after 90 s; ours must outlive that. */
+export const API_SERVER_IDLE_TIMEOUT_MS = 90_000;
+
+/** Defaults of `serve` that depend on nothing in the environment. */
+export const SERVE_DEFAULTS = {
+  host: '127.0.0.1',
+  port: 8443,
+  metricsPort: 9090,
+  tlsDnsNames: ['localhost', '127.0.0.1'],
+  logLevel: 'info',
+  defaultTimeoutMs: 10_000,
+  timeoutMarginMs: 300,
+  maxInFlight: 512,
+  drainDelayMs: 5_000,
+  keepAliveTimeoutMs: 120_000,
+  cache: { enabled: true, maxEntries: 100_000, positiveTtlMs: 300_000, failureTtlMs: 30_000 },
+  revocation: 'online',
+  noMatch: 'Deny',
+  allowPrivateNetworks: false,
+} as const satisfies Partial<ServeSettings>;
+
+export const VERIFY_DEFAULTS = {
+  output: 'text',
+  timeoutMs: 30_000,
+  revocation: 'online',
+  // A developer's machine: a registry on localhost or the LAN is the usual case.
+  allowPrivateNetworks: true,
+  maxSignatures: 100,
+} as const satisfies Partial<VerifySettings>;
+
+/** Where a generated self-signed pair is written by default. */
+export function defaultTlsDir(): string {
+  return path.join(os.tmpdir(), 'notary-admission-tls');
+}

@@ -1,0 +1,56 @@
+// The compiled trust configuration the webhook reads on every review: immutable, with a revision
+// that changes whenever anything a verdict depends on changes (architecture decision 6).
+import type { TrustPolicyDocument, TrustStores } from '../verify/index.js';
+
+/** What admission does when verification fails definitively (decision 2). */
+export type AdmissionAction = 'Deny' | 'Warn' | 'Audit';
+
+/** What admission does when verification is inconclusive (decision 3). */
+export type OnError = 'Deny' | 'Allow';
+
+/** What happens to an image no trust policy governs (decision 4). */
+export type NoMatchAction = 'Deny' | 'Warn' | 'Allow';
+
+/** The admission fields of one trust policy statement (the TrustPolicy CRD's, or defaults). */
+export interface PolicyAdmission {
+  /** The statement's name, shown in messages. */
+  policy: string;
+  action: AdmissionAction;
+  onError: OnError;
+  /** Whether /mutate pins this policy's tags to digests (default true). */
+  mutateDigest: boolean;
+}
+
+/** Admission settings of one statement as a config file gives them (all optional). */
+export type AdmissionOverrides = Partial<Omit<PolicyAdmission, 'policy'>>;
+
+export const DEFAULT_ADMISSION: Omit<PolicyAdmission, 'policy'> = {
+  action: 'Deny',
+  onError: 'Deny',
+  mutateDigest: true,
+};
+
+export interface Snapshot {
+  /**
+   * Hex SHA-256 over the canonical policy document, the admission settings and the DER of every
+   * trust store certificate: part of every cache key.
+   */
+  readonly revision: string;
+  /** Where it came from, for logs (`file:/etc/notation/trustpolicy.json`). */
+  readonly source: string;
+  /** The trust policy statements that apply in `namespace` (the file source ignores it). */
+  documentFor(namespace: string | undefined): TrustPolicyDocument;
+  readonly trustStores: TrustStores;
+  /** The admission fields of the statement named `policy` (defaults when none were given). */
+  admission(policy: string): PolicyAdmission;
+  readonly noMatch: NoMatchAction;
+}
+
+/** Where snapshots come from (files now, TrustPolicy / TrustStore objects with the CRD issue). */
+export interface PolicySource {
+  /** The active snapshot; undefined until the first load succeeded (the service is not ready). */
+  current(): Snapshot | undefined;
+  /** Called after every successful reload with the new snapshot; returns an unsubscribe. */
+  onChange(listener: (snapshot: Snapshot) => void): () => void;
+  close(): Promise<void>;
+}

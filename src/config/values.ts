@@ -1,0 +1,119 @@
+// Parsers of single setting values (a flag's, an environment variable's or a config key's). They
+// throw BadValue with what was wrong and what is accepted; args.ts adds where the value came from.
+import { isIP } from 'node:net';
+
+/** A value that cannot be used; the message says what is accepted. */
+export class BadValue extends Error {
+  override readonly name = 'BadValue';
+}
+
+const UNITS: Record<string, number> = { ms: 1, s: 1000, m: 60_000, h: 3_600_000 };
+const DURATION = /^(\d+(?:\.\d+)?)(ms|s|m|h)?$/;
+const LABEL = /^(?!-)[a-z0-9-]{1,63}(?<!-)$/i;
+
+/** `10s`, `500ms`, `2m`, `1h` or plain milliseconds, as whole milliseconds. */
+export function parseDuration(raw: string, min = 0): number {
+  const match = DURATION.exec(raw.trim());
+  if (!match)
+    throw new BadValue(`"${raw}" is not a duration (e.g. 500ms, 10s, 2m, or milliseconds)`);
+  const ms = Math.round(Number(match[1]) * (UNITS[match[2] ?? 'ms'] ?? 1));
+  if (!Number.isSafeInteger(ms) || ms < min)
+    throw new BadValue(`"${raw}" must be at least ${min} ms`);
+  return ms;
+}
+
+/** A whole number in [min, max]. */
+export function parseInteger(raw: string, min: number, max = Number.MAX_SAFE_INTEGER): number {
+  const n = /^\d+$/.test(raw.trim()) ? Number(raw) : NaN;
+  if (!Number.isSafeInteger(n) || n < min || n > max)
+    throw new BadValue(`"${raw}" is not a whole number from ${min} to ${max}`);
+  return n;
+}
+
+export function parsePort(raw: string): number {
+  return parseInteger(raw, 0, 65535);
+}
+
+/** A port, or `off` (null). */
+export function parsePortOrOff(raw: string): number | null {
+  if (raw.trim().toLowerCase() === 'off') return null;
+  try {
+    return parsePort(raw);
+  } catch {
+    throw new BadValue(`"${raw}" is not a port (0-65535) or "off"`);
+  }
+}
+
+export function parseChoice<T extends string>(raw: string, choices: readonly T[]): T {
+  const found = choices.find((c) => c === raw);
+  if (found === undefined) throw new BadValue(`"${raw}" is not one of ${choices.join(', ')}`);
+  return found;
+}
+
+/** A DNS name (labels of letters, digits and hyphens), without a port. */
+export function isHostname(value: string): boolean {
+  return value.length <= 253 && value.split('.').every((label) => LABEL.test(label));
+}
+
+/** An address to listen on: an IP address or a host name. */
+export function parseListenHost(raw: string): string {
+  if (isIP(raw) !== 0 || isHostname(raw)) return raw;
+  throw new BadValue(`"${raw}" is not an IP address or host name`);
+}
+
+/** A name for the generated certificate: a DNS name (`*.` allowed first) or an IP address. */
+export function parseDnsName(raw: string): string {
+  if (isIP(raw) !== 0 || isHostname(raw.replace(/^\*\./, ''))) return raw;
+  throw new BadValue(`"${raw}" is not a DNS name or IP address`);
+}
+
+/**
+ * `host[:port]` as the registry client compares it with a URL's host: lower case, IPv6 in
+ * brackets, and without the scheme's default port (`defaultPort`, 80 for plain HTTP, 443 for TLS).
+ */
+export function parseRegistryHost(raw: string, defaultPort: number): string {
+  const match = /^(\[[0-9a-f:.]+\]|[^:[\]]+)(?::(\d{1,5}))?$/i.exec(raw.trim());
+  const host = match?.[1]?.toLowerCase() ?? '';
+  const port = match?.[2] === undefined ? undefined : Number(match[2]);
+  if (!isRegistryHostname(host) || (port !== undefined && (port < 1 || port > 65535)))
+    throw new BadValue(`"${raw}" is not a registry host[:port] (e.g. registry.local:5000)`);
+  return port === undefined || port === defaultPort ? host : `${host}:${port}`;
+}
+
+/** A host name, an IPv4 address or a bracketed IPv6 address. */
+function isRegistryHostname(host: string): boolean {
+  if (host.startsWith('[')) return isIP(host.slice(1, -1)) === 6;
+  return isIP(host) === 4 || isHostname(host);
+}
+
+/** `all` (true), `none` (false) or a list of IP addresses and CIDR ranges. */
+export function parseNetworkAllowance(raw: readonly string[]): boolean | string[] {
+  if (raw.length === 1 && raw[0] === 'all') return true;
+  if (raw.length === 1 && raw[0] === 'none') return false;
+  if (raw.some((entry) => entry === 'all' || entry === 'none'))
+    throw new BadValue('"all" and "none" cannot be combined with other values');
+  return raw.map((entry) => {
+    const [ip = '', prefix, extra] = entry.split('/');
+    const family = isIP(ip);
+    const max = family === 6 ? 128 : 32;
+    const prefixOk = prefix === undefined || (/^\d{1,3}$/.test(prefix) && Number(prefix) <= max);
+    if (family === 0 || !prefixOk || extra !== undefined)
+      throw new BadValue(`"${entry}" is not "all", "none", an IP address or a CIDR range`);
+    return entry;
+  });
+}
+
+/** `KEY=VALUE` with a non-empty key. */
+export function parseKeyValue(raw: string, what = 'KEY=VALUE'): [string, string] {
+  const at = raw.indexOf('=');
+  if (at <= 0) throw new BadValue(`"${raw}" is not ${what}`);
+  return [raw.slice(0, at), raw.slice(at + 1)];
+}
+
+/** `true`/`false` (or `1`/`0`), for environment variables. */
+export function parseBoolean(raw: string): boolean {
+  const value = raw.trim().toLowerCase();
+  if (value === 'true' || value === '1') return true;
+  if (value === 'false' || value === '0') return false;
+  throw new BadValue(`"${raw}" is not true or false`);
+}

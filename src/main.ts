@@ -1,0 +1,266 @@
+// The composition root: settings → logger and metrics → policies → registry → verifier → cache →
+// TLS → app. The only place that constructs the service; `startService` returns a handle so the
+// CLI and the tests run exactly the same wiring.
+import { readFile } from 'node:fs/promises';
+import type { Server as HttpsServer } from 'node:https';
+import type { AddressInfo } from 'node:net';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { Registry } from 'prom-client';
+import { LruVerdictCache, NoCache, type VerdictCache } from './cache/index.js';
+import { createFileSource, type FileSource, type ServeSettings } from './config/index.js';
+import { createRevocationFetcher, RegistryClient, type HostResolver } from './registry/index.js';
+import {
+  createLogger,
+  createMetrics,
+  monitorEventLoop,
+  type Logger,
+  type Metrics,
+} from './telemetry/index.js';
+import { createRevocationChecker, RevocationCache } from './verify/index.js';
+import { buildApp, type WebhookApp } from './webhook/app.js';
+import { listenMetrics } from './webhook/metrics-server.js';
+import { createReviewHandler } from './webhook/review.js';
+import {
+  generateSelfSigned,
+  httpsServerOptions,
+  loadServingTls,
+  secureContextOptions,
+  watchServingTls,
+} from './webhook/tls/index.js';
+import type { CachedVerdict } from './webhook/verdict.js';
+import { createImageVerifier } from './webhook/verify-image.js';
+
+export interface Service {
+  /** `https://host:port` of the webhook. */
+  url: string;
+  /** `http://host:port` of /metrics, when enabled. */
+  metricsUrl?: string;
+  /** The CA that signed a generated serving certificate (absent when one was given). */
+  caPath?: string;
+  policies: FileSource;
+  webhook: WebhookApp;
+  metrics: Metrics;
+  logger: Logger;
+  /** Graceful: unready at once, keep answering for the drain delay, then close. */
+  shutdown(): Promise<void>;
+  /** Immediate close (tests). */
+  close(): Promise<void>;
+}
+
+export interface ServiceOverrides {
+  logger?: Logger;
+  now?: () => number;
+  /** DNS for the registry address guard (tests). */
+  resolver?: HostResolver;
+}
+
+async function registryOptions(settings: ServeSettings) {
+  const caBundles: Record<string, string> = {};
+  for (const [host, file] of Object.entries(settings.registryCaFiles))
+    caBundles[host] = await readFile(file, 'utf8');
+  const credentials =
+    settings.registryCredentialsFile === undefined
+      ? undefined
+      : await readFile(settings.registryCredentialsFile, 'utf8');
+  return { caBundles, ...(credentials !== undefined && { credentials }) };
+}
+
+async function servingTls(settings: ServeSettings) {
+  if (settings.tlsCert !== undefined && settings.tlsKey !== undefined)
+    return { certPath: settings.tlsCert, keyPath: settings.tlsKey, caPath: undefined };
+  return generateSelfSigned({ dir: settings.tlsDir, dnsNames: settings.tlsDnsNames });
+}
+
+function cacheFor(
+  settings: ServeSettings,
+  metrics: Metrics,
+  now: () => number,
+): VerdictCache<CachedVerdict> {
+  const observer = {
+    hit: (kind: string) => metrics.cacheEvent('hit', kind),
+    miss: () => metrics.cacheEvent('miss'),
+    coalesced: () => metrics.cacheEvent('coalesced'),
+    stored: (kind: string) => metrics.cacheEvent('stored', kind),
+    evicted: (reason: string) => metrics.cacheEvent('evicted', reason),
+  };
+  if (!settings.cache.enabled) return new NoCache({ observer });
+  return new LruVerdictCache({
+    maxEntries: settings.cache.maxEntries,
+    positiveTtlMs: settings.cache.positiveTtlMs,
+    failureTtlMs: settings.cache.failureTtlMs,
+    now,
+    observer,
+  });
+}
+
+const urlHost = (a: AddressInfo): string => (a.family === 'IPv6' ? `[${a.address}]` : a.address);
+
+interface Wiring {
+  settings: ServeSettings;
+  overrides: ServiceOverrides;
+  metrics: Metrics;
+  logger: Logger;
+}
+
+/** The trust policy files, reloaded on change; a failed reload keeps the last good snapshot. */
+function policySource({ settings, metrics, logger }: Wiring): Promise<FileSource> {
+  return createFileSource({
+    trustPolicyPath: settings.trustPolicyPath,
+    trustStoreDir: settings.trustStoreDir,
+    admission: settings.admission,
+    noMatch: settings.noMatch,
+    onError: (err) => {
+      metrics.policyReload('error');
+      logger.error({ err }, 'trust policy reload failed; keeping the previous policies');
+    },
+    onReload: (snapshot) => {
+      metrics.policyReload('ok');
+      logger.info(
+        { revision: snapshot.revision, source: snapshot.source },
+        'trust policies reloaded',
+      );
+    },
+  });
+}
+
+/** Registry client, revocation, cache and verifier behind the review handler. */
+async function pipeline(w: Wiring, policies: FileSource) {
+  const { settings, overrides, metrics } = w;
+  const now = overrides.now ?? Date.now;
+  const onResponse = (host: string, status: number | 'error'): void =>
+    metrics.registryRequest(host, String(status));
+  const guard = {
+    allowPrivateNetworks: settings.allowPrivateNetworks,
+    onResponse,
+    ...(overrides.resolver && { resolver: overrides.resolver }),
+  };
+  const registry = new RegistryClient({
+    ...(await registryOptions(settings)),
+    ...guard,
+    insecureRegistries: settings.insecureRegistries,
+    now,
+  });
+  const fetcher = createRevocationFetcher(guard);
+  const revocation =
+    settings.revocation === 'online'
+      ? createRevocationChecker({ fetcher, cache: new RevocationCache() })
+      : undefined;
+  const cache = cacheFor(settings, metrics, now);
+  const verifyImage = createImageVerifier({
+    registry,
+    cache,
+    ...(revocation && { revocation }),
+    now,
+    onVerification: ({ result, seconds }) => metrics.verificationDuration(result, seconds),
+  });
+  const handleReview = createReviewHandler({
+    verifyImage,
+    policies: () => policies.current(),
+    budget: {
+      defaultMs: settings.defaultTimeoutMs,
+      marginMs: settings.timeoutMarginMs,
+      minMs: 200,
+    },
+    metrics,
+    now,
+  });
+  const close = () => Promise.allSettled([registry.close(), fetcher.close()]);
+  return { cache, handleReview, close };
+}
+
+/** The serving certificate, hot-reloaded into the running server. */
+async function serving(w: Wiring, server: () => HttpsServer) {
+  const { settings, metrics, logger } = w;
+  const pair = await servingTls(settings);
+  const tls = await loadServingTls(pair);
+  const reloader = watchServingTls({
+    certPath: pair.certPath,
+    keyPath: pair.keyPath,
+    current: tls,
+    // The full options again: setSecureContext resets whatever it is not given (ciphers too).
+    apply: (next) => server().setSecureContext(secureContextOptions(next)),
+    onReload: (result) => {
+      metrics.tlsReload(result.ok ? 'ok' : 'error');
+      if (result.ok) logger.info({}, 'serving certificate reloaded');
+      else
+        logger.error(
+          { err: result.error },
+          'new serving certificate rejected; keeping the old one',
+        );
+    },
+  });
+  return { caPath: pair.caPath, options: httpsServerOptions(tls), reloader };
+}
+
+/** Starts the webhook as `serve` configures it; resolves once it listens. */
+export async function startService(
+  settings: ServeSettings,
+  overrides: ServiceOverrides = {},
+): Promise<Service> {
+  const logger = overrides.logger ?? createLogger({ level: settings.logLevel });
+  const promRegistry = new Registry();
+  const entries = { size: (): number => 0 };
+  const metrics = createMetrics({ registry: promRegistry, cacheEntries: () => entries.size() });
+  const w: Wiring = { settings, overrides, metrics, logger };
+  const loop = monitorEventLoop({ registry: promRegistry });
+  const policies = await policySource(w);
+  const { cache, handleReview, close: closePipeline } = await pipeline(w, policies);
+  entries.size = () => cache.stats().size;
+  // Expired entries are dropped on read; this frees the ones nobody asks for again.
+  const pruner = setInterval(() => cache.prune(), 60_000).unref();
+  const served: { server?: HttpsServer } = {};
+  const tls = await serving(w, () => served.server!);
+  const webhook = buildApp({
+    handleReview,
+    logger,
+    ready: () => policies.current() !== undefined,
+    https: tls.options,
+    keepAliveTimeoutMs: settings.keepAliveTimeoutMs,
+    maxInFlight: settings.maxInFlight,
+    metrics,
+  });
+  // buildApp was given `https`, so its server is an https.Server.
+  served.server = webhook.app.server as unknown as HttpsServer;
+  await webhook.app.listen({ host: settings.host, port: settings.port });
+  const address = webhook.app.server.address() as AddressInfo;
+  const metricsServer =
+    settings.metricsPort === null
+      ? undefined
+      : await listenMetrics(promRegistry, {
+          host: settings.metricsHost,
+          port: settings.metricsPort,
+        });
+
+  const drainAbort = new AbortController();
+  let closed: Promise<void> | undefined;
+  const close = (): Promise<void> =>
+    (closed ??= (async () => {
+      drainAbort.abort();
+      await webhook.app.close();
+      clearInterval(pruner);
+      tls.reloader.close();
+      loop.stop();
+      await policies.close();
+      await metricsServer?.close();
+      await closePipeline();
+    })());
+  return {
+    url: `https://${urlHost(address)}:${address.port}`,
+    ...(metricsServer && {
+      metricsUrl: `http://${urlHost(metricsServer.address)}:${metricsServer.address.port}`,
+    }),
+    ...(tls.caPath !== undefined && { caPath: tls.caPath }),
+    policies,
+    webhook,
+    metrics,
+    logger,
+    shutdown: async () => {
+      webhook.drain();
+      logger.info({ drainMs: settings.drainDelayMs }, 'draining: unready, still answering reviews');
+      // close() (a second signal) cuts the drain short.
+      await sleep(settings.drainDelayMs, undefined, { signal: drainAbort.signal }).catch(() => {});
+      await close();
+    },
+    close,
+  };
+}

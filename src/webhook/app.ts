@@ -1,0 +1,137 @@
+// The Fastify edge: /validate and /mutate over HTTPS, health, load shedding and draining. It
+// never listens by itself (src/main.ts does), so tests can inject requests or bind port 0.
+import type { ServerOptions } from 'node:https';
+import Fastify, {
+  LogController,
+  type FastifyBaseLogger,
+  type FastifyError,
+  type FastifyInstance,
+  type FastifyReply,
+  type FastifyRequest,
+} from 'fastify';
+import type { Metrics } from '../telemetry/metrics.types.js';
+import { admissionReviewResponse } from './admission-review.js';
+import type { ReviewHandler, WebhookKind } from './review.js';
+
+/** 7 MiB is what an UPDATE of two 3 MiB objects needs (controller-runtime); 8 MiB leaves room. */
+export const BODY_LIMIT = 8 * 1024 * 1024;
+
+export interface AppOptions {
+  handleReview: ReviewHandler;
+  logger: FastifyBaseLogger;
+  /** True once the policies are loaded and TLS is up; never tied to registry health. */
+  ready: () => boolean;
+  /** Serving TLS; absent only for `inject()` tests. */
+  https?: ServerOptions;
+  /** Above the API server's 90 s client idle timeout, so it never reuses a socket we just closed. */
+  keepAliveTimeoutMs?: number;
+  /** Reviews beyond this many at once are answered at once instead of queueing (T-50). */
+  maxInFlight?: number;
+  metrics?: Metrics;
+}
+
+export interface WebhookApp {
+  app: FastifyInstance;
+  /** Stops readiness and asks clients to close their connections; reviews keep being answered. */
+  drain(): void;
+  /** Reviews being answered now. */
+  inFlight(): number;
+}
+
+function overloaded(body: unknown, webhook: WebhookKind) {
+  const request = (body as { request?: { uid?: unknown } } | undefined)?.request;
+  const uid = typeof request?.uid === 'string' ? request.uid : '';
+  // A mutating answer without a patch is harmless; the validating webhook still decides.
+  return admissionReviewResponse({
+    uid,
+    allowed: webhook === 'mutate',
+    message: 'the webhook is overloaded; try again [OVERLOADED]',
+  });
+}
+
+/** Builds the webhook's Fastify instance with every route and hook. */
+export function buildApp(options: AppOptions): WebhookApp {
+  const maxInFlight = options.maxInFlight ?? 512;
+  let draining = false;
+  let inFlight = 0;
+  const app = Fastify({
+    loggerInstance: options.logger,
+    // Each review is logged once by the handler, with its verdicts; no per-request lines.
+    logController: new LogController({ disableRequestLogging: true }),
+    bodyLimit: BODY_LIMIT,
+    keepAliveTimeout: options.keepAliveTimeoutMs ?? 120_000,
+    requestTimeout: 30_000,
+    // While draining, reviews on open connections are still answered: never a 503.
+    return503OnClosing: false,
+    forceCloseConnections: 'idle',
+    ...(options.https && { https: options.https }),
+  });
+  // Slow-loris guard on headers (Kubernetes uses 32 s for ReadHeaderTimeout).
+  app.server.headersTimeout = 32_000;
+
+  app.addHook('onSend', async (_request, reply) => {
+    if (draining) void reply.header('connection', 'close');
+  });
+
+  app.setErrorHandler((error: FastifyError, request, reply) => {
+    const status = error.statusCode ?? 500;
+    if (status >= 500) {
+      request.log.error({ err: error }, 'request failed');
+      return reply.code(500).send({ code: 'INTERNAL_ERROR', message: 'internal error' });
+    }
+    options.metrics?.review({
+      webhook: request.url.startsWith('/mutate') ? 'mutate' : 'validate',
+      operation: 'other',
+      verdict: 'error',
+      code: error.code ?? 'BAD_REQUEST',
+    });
+    return reply.code(status).send({ code: error.code ?? 'BAD_REQUEST', message: error.message });
+  });
+
+  const route = (webhook: WebhookKind) => async (request: FastifyRequest, reply: FastifyReply) => {
+    if (inFlight >= maxInFlight) {
+      options.metrics?.review({ webhook, operation: 'other', verdict: 'shed', code: 'OVERLOADED' });
+      return reply.send(overloaded(request.body, webhook));
+    }
+    inFlight++;
+    options.metrics?.inflight(1);
+    const gone = new AbortController();
+    const onClose = (): void => {
+      if (!reply.raw.writableFinished)
+        gone.abort(new Error('the API server closed the connection'));
+    };
+    reply.raw.once('close', onClose);
+    try {
+      const query = request.query as Record<string, string | undefined>;
+      const result = await options.handleReview({
+        body: request.body,
+        timeout: query['timeout'],
+        webhook,
+        log: request.log,
+        signal: gone.signal,
+      });
+      return await reply.code(result.status).send(result.body);
+    } finally {
+      inFlight--;
+      options.metrics?.inflight(-1);
+      reply.raw.off('close', onClose);
+    }
+  };
+  app.post('/validate', route('validate'));
+  app.post('/mutate', route('mutate'));
+
+  app.get('/livez', (_request, reply) => reply.send({ status: 'ok' }));
+  app.get('/readyz', async (_request, reply) => {
+    if (draining) return reply.code(503).send({ status: 'draining' });
+    if (!options.ready()) return reply.code(503).send({ status: 'not ready' });
+    return { status: 'ok' };
+  });
+
+  return {
+    app,
+    drain: () => {
+      draining = true;
+    },
+    inFlight: () => inFlight,
+  };
+}

@@ -1,0 +1,333 @@
+import { setTimeout as sleep } from 'node:timers/promises';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { LruVerdictCache } from '../cache/index.js';
+import type { PolicyAdmission, Snapshot } from '../config/snapshot.types.js';
+import { RegistryError, type ImageReference } from '../registry/index.js';
+import {
+  createTrustStore,
+  parseTrustPolicyDocument,
+  type Descriptor,
+  type TrustStore,
+} from '../verify/index.js';
+import { makeChain, type Chain } from '../../test/support/certs.js';
+import { signJws } from '../../test/support/envelopes.js';
+import { podReview, deleteReview } from '../../test/support/reviews.js';
+import { createReviewHandler, type ReviewReply } from './review.js';
+import type { CachedVerdict } from './verdict.js';
+import { createImageVerifier, type ImageRegistry } from './verify-image.js';
+
+const REG = 'registry.test';
+const digestOf = (n: number): string => `sha256:${n.toString(16).padStart(64, '0')}`;
+const manifest = (digest: string): Descriptor => ({
+  mediaType: 'application/vnd.oci.image.manifest.v1+json',
+  digest,
+  size: 500,
+});
+
+/** An in-memory registry port: tags, signatures per digest, failure switches, call counts. */
+class FakeRegistry implements ImageRegistry {
+  tags = new Map<string, string>();
+  signatures = new Map<string, Uint8Array[]>();
+  calls = { resolve: 0, list: 0 };
+  fail: RegistryError | undefined;
+  stall = false;
+
+  async #wait(signal: AbortSignal | undefined): Promise<void> {
+    if (this.fail) throw this.fail;
+    if (!this.stall) return;
+    await sleep(60_000, undefined, { signal }).catch(() => {
+      throw new RegistryError('TIMEOUT', 'registry timeout: stalled');
+    });
+  }
+
+  resolve: ImageRegistry['resolve'] = async (ref: ImageReference, options = {}) => {
+    this.calls.resolve++;
+    await this.#wait(options.signal);
+    const digest = this.tags.get(`${ref.repository}:${ref.tag}`);
+    if (!digest) throw new RegistryError('MANIFEST_UNKNOWN', `no tag ${ref.tag}`);
+    return manifest(digest);
+  };
+
+  signatureCandidates: ImageRegistry['signatureCandidates'] = async (
+    _ref,
+    artifact,
+    options = {},
+  ) => {
+    this.calls.list++;
+    await this.#wait(options.signal);
+    const digest = typeof artifact === 'string' ? artifact : artifact.digest;
+    return (this.signatures.get(digest) ?? []).map((bytes, i) => ({
+      digest: digestOf(0xf000 + i),
+      descriptor: {} as never,
+      load: () =>
+        Promise.resolve({ mediaType: 'application/jose+json', bytes, subject: manifest(digest) }),
+    }));
+  };
+}
+
+function snapshotOf(
+  policies: unknown[],
+  stores: TrustStore[],
+  admission: Record<string, Partial<PolicyAdmission>> = {},
+): Snapshot {
+  const document = parseTrustPolicyDocument({ version: '1.0', trustPolicies: policies });
+  return {
+    revision: 'r1',
+    source: 'test',
+    documentFor: () => document,
+    trustStores: new Map(stores.map((s) => [`${s.type}:${s.name}`, s])),
+    admission: (policy) => ({
+      policy,
+      action: 'Deny',
+      onError: 'Deny',
+      mutateDigest: true,
+      ...admission[policy],
+    }),
+    noMatch: 'Deny',
+  };
+}
+
+const strict = (name: string, scopes: string[], level = 'strict') =>
+  level === 'skip'
+    ? { name, registryScopes: scopes, signatureVerification: { level } }
+    : {
+        name,
+        registryScopes: scopes,
+        signatureVerification: { level },
+        trustStores: ['ca:acme'],
+        trustedIdentities: ['*'],
+      };
+
+let chain: Chain;
+let store: TrustStore;
+
+beforeAll(async () => {
+  chain = await makeChain({ key: 'ec-p256', levels: 2 });
+  store = createTrustStore({ type: 'ca', name: 'acme', certificates: [chain.root.pem] });
+});
+
+function setup(
+  snapshot?: Snapshot,
+  options: { timeout?: string } = {},
+): {
+  registry: FakeRegistry;
+  review: (
+    body: unknown,
+    webhook?: 'validate' | 'mutate',
+    signal?: AbortSignal,
+  ) => Promise<ReviewReply>;
+  cache: LruVerdictCache<CachedVerdict>;
+} {
+  const registry = new FakeRegistry();
+  const cache = new LruVerdictCache<CachedVerdict>();
+  const snap =
+    snapshot ??
+    snapshotOf(
+      [strict('prod', [`${REG}/app`]), strict('skipped', [`${REG}/tools`], 'skip')],
+      [store],
+    );
+  const handle = createReviewHandler({
+    verifyImage: createImageVerifier({ registry, cache }),
+    policies: () => snap,
+    budget: { defaultMs: 2000, marginMs: 100, minMs: 100 },
+  });
+  const log = { info: () => {}, warn: () => {}, error: () => {} };
+  return {
+    registry,
+    cache,
+    review: (body, webhook = 'validate', signal) =>
+      handle({ body, timeout: options.timeout, webhook, log, ...(signal && { signal }) }),
+  };
+}
+
+function sign(registry: FakeRegistry, digest: string): void {
+  const bytes = signJws({ chain: chain.certs, payload: manifest(digest), signingTime: new Date() });
+  registry.signatures.set(digest, [bytes]);
+}
+
+const responseOf = (reply: ReviewReply) => {
+  if (reply.status !== 200) throw new Error(`status ${reply.status}`);
+  return reply.body.response;
+};
+
+describe('createReviewHandler', () => {
+  describe('when the image is signed by a trusted identity', () => {
+    it('T-01 allows, echoes the uid, and answers a second review from the cache', async () => {
+      const { registry, review } = setup();
+      registry.tags.set('app:1.0', digestOf(1));
+      sign(registry, digestOf(1));
+      const body = podReview({ images: [`${REG}/app:1.0`], uid: 'u-1' });
+      const first = responseOf(await review(body));
+      expect(first).toMatchObject({ uid: 'u-1', allowed: true });
+      expect(first).not.toHaveProperty('patch');
+      expect(first.auditAnnotations?.['image-0']).toContain(`verified ${digestOf(1)} policy=prod`);
+      const second = responseOf(await review(body));
+      expect(second.auditAnnotations?.['image-0']).toContain('cache-hit');
+      expect(registry.calls).toEqual({ resolve: 2, list: 1 });
+    });
+
+    it('T-37 resolves the tag again on every review and denies once it moves to an unsigned digest', async () => {
+      const { registry, review } = setup();
+      registry.tags.set('app:1.0', digestOf(1));
+      sign(registry, digestOf(1));
+      const body = podReview({ images: [`${REG}/app:1.0`] });
+      expect(responseOf(await review(body)).allowed).toBe(true);
+      registry.tags.set('app:1.0', digestOf(2));
+      const moved = responseOf(await review(body));
+      expect(moved.allowed).toBe(false);
+      expect(moved.status?.message).toContain('[SIGNATURE_NOT_FOUND]');
+    });
+  });
+
+  describe('when the image is unsigned', () => {
+    it('T-02 denies with 403 and one clause naming path, image, digest, policy and code', async () => {
+      const { registry, review } = setup();
+      registry.tags.set('app:2', digestOf(2));
+      const r = responseOf(await review(podReview({ images: [`${REG}/app:2`] })));
+      expect(r.allowed).toBe(false);
+      expect(r.status).toEqual({
+        code: 403,
+        reason: 'Forbidden',
+        message: `spec.containers[0].image "${REG}/app:2" (sha256:000000000000…): signature not trusted by policy "prod" — no signature is associated with ${digestOf(2)} [SIGNATURE_NOT_FOUND]`,
+      });
+    });
+  });
+
+  describe('when no policy applies', () => {
+    it('denies by default with NO_APPLICABLE_POLICY and makes no registry call', async () => {
+      const { registry, review } = setup();
+      const r = responseOf(await review(podReview({ images: ['other.test/x:1'] })));
+      expect(r.status?.message).toContain('[NO_APPLICABLE_POLICY]');
+      expect(registry.calls).toEqual({ resolve: 0, list: 0 });
+    });
+  });
+
+  describe('when the level is skip', () => {
+    it('allows with no registry call at all', async () => {
+      const { registry, review } = setup();
+      const r = responseOf(await review(podReview({ images: [`${REG}/tools:1`] })));
+      expect(r.allowed).toBe(true);
+      expect(registry.calls).toEqual({ resolve: 0, list: 0 });
+    });
+  });
+
+  describe('when the registry fails', () => {
+    it('T-16 denies as inconclusive, never caches it, and allows from cache once verified', async () => {
+      const { registry, review } = setup();
+      const ref = `${REG}/app@${digestOf(3)}`;
+      registry.fail = new RegistryError('NETWORK', 'registry unavailable: connection refused');
+      const down = responseOf(await review(podReview({ images: [ref] })));
+      expect(down.allowed).toBe(false);
+      expect(down.status?.message).toContain('could not verify under policy "prod"');
+      expect(down.status?.message).toContain('[NETWORK]');
+      registry.fail = undefined;
+      sign(registry, digestOf(3));
+      expect(responseOf(await review(podReview({ images: [ref] }))).allowed).toBe(true);
+      registry.fail = new RegistryError('NETWORK', 'registry unavailable');
+      const warm = responseOf(await review(podReview({ images: [ref] })));
+      expect(warm.allowed).toBe(true);
+      expect(warm.auditAnnotations?.['image-0']).toContain('cache-hit');
+    });
+
+    it('allows with a warning when the policy says onError: Allow', async () => {
+      const snap = snapshotOf([strict('prod', [`${REG}/app`])], [store], {
+        prod: { onError: 'Allow' },
+      });
+      const { registry, review } = setup(snap);
+      registry.fail = new RegistryError('TIMEOUT', 'registry timeout');
+      const r = responseOf(await review(podReview({ images: [`${REG}/app@${digestOf(4)}`] })));
+      expect(r.allowed).toBe(true);
+      expect(r.warnings).toEqual([
+        'spec.containers[0].image: could not verify [TIMEOUT], allowed by onError (policy "prod")',
+      ]);
+    });
+  });
+
+  describe('when the registry stalls', () => {
+    it('T-12 answers inside the review budget with TIMEOUT, and T-15 caches nothing', async () => {
+      const { registry, review, cache } = setup(undefined, { timeout: '1s' });
+      registry.stall = true;
+      const started = Date.now();
+      const r = responseOf(await review(podReview({ images: [`${REG}/app@${digestOf(5)}`] })));
+      expect(Date.now() - started).toBeLessThan(1000);
+      expect(r.allowed).toBe(false);
+      expect(r.status?.message).toContain('[TIMEOUT]');
+      await sleep(20);
+      expect(cache.stats().size).toBe(0);
+      registry.stall = false;
+      sign(registry, digestOf(5));
+      expect(
+        responseOf(await review(podReview({ images: [`${REG}/app@${digestOf(5)}`] }))).allowed,
+      ).toBe(true);
+    });
+  });
+
+  describe('when many reviews need one uncached digest', () => {
+    it('T-21 verifies once for all of them, even when the first caller goes away', async () => {
+      const { registry, review } = setup();
+      sign(registry, digestOf(6));
+      const body = () => podReview({ images: [`${REG}/app@${digestOf(6)}`] });
+      const first = new AbortController();
+      const firstReply = review(body(), 'validate', first.signal);
+      const rest = Array.from({ length: 499 }, () => review(body()));
+      first.abort();
+      const replies = await Promise.all(rest);
+      expect(replies.every((r) => responseOf(r).allowed)).toBe(true);
+      expect(responseOf(await firstReply).allowed).toBe(false);
+      expect(registry.calls.list).toBe(1);
+    });
+  });
+
+  describe('when the request is an UPDATE, DELETE or malformed', () => {
+    it('T-06 verifies only images the update adds, with no registry call when none changed', async () => {
+      const { registry, review } = setup();
+      const same = podReview({
+        operation: 'UPDATE',
+        images: [`${REG}/app:1`],
+        oldImages: { containers: [`${REG}/app:1`] },
+      });
+      expect(responseOf(await review(same)).allowed).toBe(true);
+      expect(registry.calls).toEqual({ resolve: 0, list: 0 });
+      registry.tags.set('app:2', digestOf(7));
+      const swapped = podReview({
+        operation: 'UPDATE',
+        images: [`${REG}/app:2`],
+        oldImages: { containers: [`${REG}/app:1`] },
+      });
+      expect(responseOf(await review(swapped)).allowed).toBe(false);
+    });
+
+    it('T-08 allows a DELETE at once', async () => {
+      const { registry, review } = setup();
+      expect(responseOf(await review(deleteReview())).allowed).toBe(true);
+      expect(registry.calls).toEqual({ resolve: 0, list: 0 });
+    });
+
+    it('answers 400 with ADMISSION_REVIEW_INVALID for a v1beta1 body', async () => {
+      const { review } = setup();
+      const reply = await review({
+        apiVersion: 'admission.k8s.io/v1beta1',
+        kind: 'AdmissionReview',
+      });
+      expect(reply.status).toBe(400);
+      expect(reply.body).toMatchObject({ code: 'ADMISSION_REVIEW_INVALID' });
+    });
+  });
+
+  describe('as the mutating webhook', () => {
+    it('pins a verified tag to its digest and leaves digests and failures alone', async () => {
+      const { registry, review } = setup();
+      registry.tags.set('app:1.0', digestOf(8));
+      sign(registry, digestOf(8));
+      registry.tags.set('app:bad', digestOf(9));
+      const body = podReview({
+        images: [`${REG}/app:1.0`, `${REG}/app@${digestOf(8)}`, `${REG}/app:bad`],
+      });
+      const r = responseOf(await review(body, 'mutate'));
+      expect(r.allowed).toBe(true);
+      expect(JSON.parse(Buffer.from(r.patch!, 'base64').toString())).toEqual([
+        { op: 'replace', path: '/spec/containers/0/image', value: `${REG}/app:1.0@${digestOf(8)}` },
+      ]);
+    });
+  });
+});

@@ -1,0 +1,253 @@
+// One AdmissionReview from body to answer: parse, pick the images, verify them in parallel inside
+// one deadline, decide. Transport-free (the Fastify routes call it), so it is tested directly.
+import type { Snapshot } from '../config/snapshot.types.js';
+import type { Metrics, ReviewOperation } from '../telemetry/metrics.types.js';
+import {
+  AdmissionReviewError,
+  admissionReviewResponse,
+  parseAdmissionReview,
+  reviewBudgetMs,
+  type AdmissionRequest,
+} from './admission-review.js';
+import { decide, type AdmissionDecision, type ImageVerdict } from './decision.js';
+import { imagesToVerify, type ImageAtPath } from './images.js';
+import { pinPatch } from './patch.js';
+import type { VerifyImage } from './verify-image.js';
+
+export type WebhookKind = 'validate' | 'mutate';
+
+/** The pino methods the handler uses (any pino Logger fits). */
+export interface ReviewLogger {
+  info(obj: object, msg: string): void;
+  warn(obj: object, msg: string): void;
+  error(obj: object, msg: string): void;
+}
+
+export interface ReviewHandlerOptions {
+  verifyImage: VerifyImage;
+  policies: () => Snapshot | undefined;
+  budget: { defaultMs: number; marginMs: number; minMs: number };
+  metrics?: Metrics;
+  now?: () => number;
+}
+
+export interface ReviewInput {
+  body: unknown;
+  /** The `?timeout=` query parameter. */
+  timeout: string | undefined;
+  webhook: WebhookKind;
+  log: ReviewLogger;
+  /** Aborts when the API server's connection goes away. */
+  signal?: AbortSignal;
+}
+
+export type ReviewReply =
+  | { status: 200; body: ReturnType<typeof admissionReviewResponse> }
+  | { status: 400; body: { code: 'ADMISSION_REVIEW_INVALID'; message: string } };
+
+const OPERATIONS: readonly string[] = ['CREATE', 'UPDATE', 'DELETE', 'CONNECT'];
+const operationLabel = (op: string): ReviewOperation =>
+  OPERATIONS.includes(op) ? (op as ReviewOperation) : 'other';
+
+/** The verdict of an image whose wait the review's deadline cut off (belt and braces). */
+function late(image: ImageAtPath): ImageVerdict {
+  return {
+    kind: 'inconclusive',
+    image,
+    admission: { policy: '(unknown)', action: 'Deny', onError: 'Deny' },
+    code: 'TIMEOUT',
+    reason: 'the review deadline passed before verification finished',
+  };
+}
+
+/** Resolves with `fallback()` once `signal` aborts, whatever `work` is still doing. */
+function bounded<T>(work: Promise<T>, signal: AbortSignal, fallback: () => T): Promise<T> {
+  if (signal.aborted) return Promise.resolve(fallback());
+  return new Promise<T>((resolve, reject) => {
+    const onAbort = (): void => resolve(fallback());
+    signal.addEventListener('abort', onAbort, { once: true });
+    work.then(resolve, reject).finally(() => signal.removeEventListener('abort', onAbort));
+  });
+}
+
+/** Verifies each distinct image once, however many containers name it. */
+async function verifyAll(
+  images: readonly ImageAtPath[],
+  verifyImage: VerifyImage,
+  scope: Parameters<VerifyImage>[1],
+): Promise<ImageVerdict[]> {
+  const byImage = new Map<string, Promise<ImageVerdict>>();
+  for (const image of images) {
+    if (!byImage.has(image.image))
+      byImage.set(
+        image.image,
+        bounded(verifyImage(image, scope), scope.signal, () => late(image)),
+      );
+  }
+  return Promise.all(
+    images.map(async (image) => ({ ...(await byImage.get(image.image)!), image })),
+  );
+}
+
+function firstCode(verdicts: readonly ImageVerdict[], problems: readonly string[]): string {
+  if (problems.length > 0) return 'IMAGE_UNREADABLE';
+  const denied = verdicts.find(
+    (v) =>
+      (v.kind === 'failed' && v.admission.action === 'Deny') ||
+      (v.kind === 'inconclusive' && v.admission.onError === 'Deny'),
+  );
+  return denied && 'code' in denied ? denied.code : '';
+}
+
+function logImages(verdicts: readonly ImageVerdict[]): object[] {
+  return verdicts.map((v) => ({
+    path: v.image.fieldPath,
+    image: v.image.image,
+    ...('digest' in v && v.digest !== undefined && { digest: v.digest }),
+    verdict: v.kind,
+    policy: v.admission.policy,
+    ...('code' in v && { code: v.code }),
+    ...(v.kind === 'verified' && v.cached === true && { cached: true }),
+  }));
+}
+
+/** Creates the AdmissionReview handler shared by /validate and /mutate. */
+export function createReviewHandler(options: ReviewHandlerOptions) {
+  const now = options.now ?? Date.now;
+
+  const answer = async (request: AdmissionRequest, input: ReviewInput): Promise<Answer> => {
+    const { images, problems } = imagesToVerify(request);
+    if (images.length === 0 && problems.length === 0)
+      return { decision: decide([]), verdicts: [], problems };
+    const snapshot = options.policies();
+    if (snapshot === undefined) {
+      // Not ready: readiness keeps traffic away, but an answer that slipped through must deny.
+      const verdicts = images.map((image): ImageVerdict => ({
+        kind: 'inconclusive',
+        image,
+        admission: { policy: '(unknown)', action: 'Deny', onError: 'Deny' },
+        code: 'POLICY_NOT_LOADED',
+        reason: 'the trust policies are not loaded yet',
+      }));
+      return { decision: decide(verdicts, problems), verdicts, problems };
+    }
+    const budget = reviewBudgetMs(input.timeout, options.budget);
+    const controller = new AbortController();
+    const timer = setTimeout(() => controller.abort(new Error('review deadline')), budget);
+    const onGone = (): void => controller.abort(new Error('the caller went away'));
+    input.signal?.addEventListener('abort', onGone, { once: true });
+    try {
+      const scope = {
+        snapshot,
+        namespace: request.namespace,
+        signal: controller.signal,
+        deadline: now() + budget,
+      };
+      const verdicts = await verifyAll(images, options.verifyImage, scope);
+      const decision = decide(verdicts, problems);
+      return { decision, verdicts, problems, snapshot };
+    } finally {
+      clearTimeout(timer);
+      input.signal?.removeEventListener('abort', onGone);
+    }
+  };
+
+  return async function handleReview(input: ReviewInput): Promise<ReviewReply> {
+    const started = now();
+    let request: AdmissionRequest;
+    try {
+      request = parseAdmissionReview(input.body);
+    } catch (err) {
+      if (!(err instanceof AdmissionReviewError)) throw err;
+      options.metrics?.review({
+        webhook: input.webhook,
+        operation: 'other',
+        verdict: 'error',
+        code: 'ADMISSION_REVIEW_INVALID',
+      });
+      return { status: 400, body: { code: 'ADMISSION_REVIEW_INVALID', message: err.message } };
+    }
+    const outcome = await answer(request, input);
+    const reply = respond(request, outcome, input.webhook);
+    record({ request, outcome, reply, input, seconds: (now() - started) / 1000 });
+    return { status: 200, body: reply.body };
+  };
+
+  function record(r: {
+    request: AdmissionRequest;
+    outcome: Answer;
+    reply: ReturnType<typeof respond>;
+    input: ReviewInput;
+    seconds: number;
+  }): void {
+    const { request, outcome, reply, input } = r;
+    const code = firstCode(outcome.verdicts, outcome.problems);
+    options.metrics?.review({
+      webhook: input.webhook,
+      operation: operationLabel(request.operation),
+      verdict: reply.verdict,
+      code: reply.allowed ? '' : code,
+    });
+    options.metrics?.reviewDuration(input.webhook, r.seconds);
+    for (const v of outcome.verdicts) {
+      options.metrics?.imageVerdict(v.kind, 'code' in v ? v.code : '');
+      if (v.kind === 'inconclusive' && v.error !== undefined)
+        input.log.error(
+          { uid: request.uid, image: v.image.image, err: v.error },
+          'verification failed unexpectedly',
+        );
+    }
+    input.log.info(
+      {
+        uid: request.uid,
+        webhook: input.webhook,
+        operation: request.operation,
+        kind: request.kind.kind,
+        namespace: request.namespace,
+        dryRun: request.dryRun === true,
+        allowed: reply.allowed,
+        ...(code !== '' && { code }),
+        images: logImages(outcome.verdicts),
+        ms: Math.round(r.seconds * 1000),
+      },
+      'admission review',
+    );
+  }
+}
+
+type Answer = {
+  decision: AdmissionDecision;
+  verdicts: ImageVerdict[];
+  problems: string[];
+  snapshot?: Snapshot;
+};
+
+/** The AdmissionReview answer: /validate decides; /mutate only pins verified tags. */
+function respond(request: AdmissionRequest, outcome: Answer, webhook: WebhookKind) {
+  const { decision, verdicts, snapshot } = outcome;
+  if (webhook === 'mutate') {
+    const pins = verdicts.filter(
+      (v): v is Extract<ImageVerdict, { kind: 'verified' }> =>
+        v.kind === 'verified' && snapshot?.admission(v.admission.policy).mutateDigest === true,
+    );
+    const patch = pinPatch(pins.map((v) => ({ ...v.image, digest: v.digest })));
+    // Denials are the validating webhook's to make: the mutating one never denies.
+    const body = admissionReviewResponse({ uid: request.uid, allowed: true, patch });
+    return { body, allowed: true, verdict: 'allowed' as const };
+  }
+  const body = admissionReviewResponse({
+    uid: request.uid,
+    allowed: decision.allowed,
+    ...(decision.message !== undefined && { message: decision.message }),
+    warnings: decision.warnings,
+    auditAnnotations: decision.auditAnnotations,
+  });
+  const verdict = !decision.allowed
+    ? ('denied' as const)
+    : decision.warnings.length > 0
+      ? ('warned' as const)
+      : ('allowed' as const);
+  return { body, allowed: decision.allowed, verdict };
+}
+
+export type ReviewHandler = ReturnType<typeof createReviewHandler>;

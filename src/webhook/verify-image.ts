@@ -1,0 +1,205 @@
+// The per-image pipeline (architecture.md, "What flows through it"): policy → resolve → cache →
+// signatures → verify. Every path ends in an ImageVerdict; nothing here throws to the caller, and
+// nothing but a definitive verdict reaches the cache.
+import { cacheKey, Singleflight, type VerdictCache } from '../cache/index.js';
+import type { PolicyAdmission, Snapshot } from '../config/snapshot.types.js';
+import {
+  isRegistryError,
+  parseReference,
+  repositoryName,
+  type ImageReference,
+  type RegistryClient,
+} from '../registry/index.js';
+import {
+  selectTrustPolicy,
+  type Descriptor,
+  type RevocationChecker,
+  type TrustPolicyStatement,
+} from '../verify/index.js';
+import { NO_POLICY, type ImageVerdict } from './decision.js';
+import type { ImageAtPath } from './images.js';
+import { computeVerdict, type CachedVerdict } from './verdict.js';
+
+/** What the pipeline needs from the registry client. */
+export type ImageRegistry = Pick<RegistryClient, 'resolve' | 'signatureCandidates'>;
+
+export interface ImageVerifierOptions {
+  registry: ImageRegistry;
+  cache: VerdictCache<CachedVerdict>;
+  revocation?: RevocationChecker;
+  now?: () => number;
+  /**
+   * Budget of one verification shared by concurrent reviews. At least as long as any review's,
+   * so a caller with a short deadline that happens to start it cannot cut it short for others.
+   */
+  verificationTimeoutMs?: number;
+  maxSignatures?: number;
+  /** Told of each verification that ran (not of cache hits), for metrics and logs. */
+  onVerification?: (event: { result: CachedVerdict['result']; seconds: number }) => void;
+}
+
+/** One review's view: its snapshot, namespace, and the deadline every image shares. */
+export interface ReviewScope {
+  snapshot: Snapshot;
+  namespace: string | undefined;
+  /** Aborts when the review's deadline passes or its caller goes away. */
+  signal: AbortSignal;
+  /** Absolute ms (same clock as `now`). */
+  deadline: number;
+}
+
+export type VerifyImage = (image: ImageAtPath, scope: ReviewScope) => Promise<ImageVerdict>;
+
+const UNGOVERNED: Pick<PolicyAdmission, 'policy' | 'onError'> = {
+  policy: NO_POLICY,
+  onError: 'Deny',
+};
+
+/** The verdict when the review's own deadline or caller ended the wait. */
+function abandoned(image: ImageAtPath, admission: PolicyAdmission, digest?: string): ImageVerdict {
+  return {
+    kind: 'inconclusive',
+    image,
+    ...(digest !== undefined && { digest }),
+    admission,
+    code: 'TIMEOUT',
+    reason: 'the review deadline passed before verification finished',
+  };
+}
+
+function fromRegistryError(
+  err: unknown,
+  image: ImageAtPath,
+  admission: PolicyAdmission,
+): ImageVerdict {
+  if (!isRegistryError(err)) throw err;
+  return { kind: 'inconclusive', image, admission, code: err.code, reason: err.message };
+}
+
+/** An image governed by no statement: decision 4, default deny. */
+function noPolicy(image: ImageAtPath, snapshot: Snapshot, repository: string): ImageVerdict {
+  const admission = { ...UNGOVERNED, mutateDigest: false };
+  if (snapshot.noMatch === 'Allow')
+    return { kind: 'skipped', image, admission: { ...admission, action: 'Audit' } };
+  return {
+    kind: 'failed',
+    image,
+    admission: { ...admission, action: snapshot.noMatch === 'Warn' ? 'Warn' : 'Deny' },
+    code: 'NO_APPLICABLE_POLICY',
+    reason: `no trust policy applies to ${repository}`,
+  };
+}
+
+function toImageVerdict(
+  v: CachedVerdict,
+  image: ImageAtPath,
+  admission: PolicyAdmission,
+  cached: boolean,
+): ImageVerdict {
+  switch (v.result) {
+    case 'verified':
+      return { kind: 'verified', image, digest: v.digest, admission, logged: v.logged, cached };
+    case 'failed':
+    case 'inconclusive':
+      return { kind: v.result, image, digest: v.digest, admission, code: v.code, reason: v.reason };
+  }
+}
+
+/** Creates the pipeline that turns one image of a review into its verdict. */
+export function createImageVerifier(options: ImageVerifierOptions): VerifyImage {
+  const now = options.now ?? Date.now;
+  const budget = options.verificationTimeoutMs ?? 25_000;
+  // Concurrent reviews naming the same tag share one HEAD; nothing is kept once it settles, so
+  // every later review resolves the tag afresh (a tag is never trusted, T-37).
+  const resolving = new Singleflight<Descriptor>();
+
+  const resolve = async (ref: ImageReference, scope: ReviewScope): Promise<Descriptor | string> => {
+    if (ref.digest !== undefined) return ref.digest;
+    const key = `${repositoryName(ref)}:${ref.tag ?? 'latest'}`;
+    const deadline = now() + budget;
+    return resolving.do(
+      key,
+      (signal) => options.registry.resolve(ref, { signal, deadline }),
+      scope.signal,
+    ).result;
+  };
+
+  const verify = async (
+    ref: ImageReference,
+    artifact: Descriptor | string,
+    policy: { statement: TrustPolicyStatement; scope: ReviewScope },
+  ) => {
+    const digest = typeof artifact === 'string' ? artifact : artifact.digest;
+    const { snapshot, namespace } = policy.scope;
+    const repository = repositoryName(ref);
+    const key = cacheKey(digest, `${snapshot.revision}/${policy.statement.name}/${repository}`);
+    return options.cache.get(
+      key,
+      async (signal) => {
+        const started = now();
+        const outcome = await computeVerdict({
+          registry: options.registry,
+          ref,
+          artifact,
+          document: snapshot.documentFor(namespace),
+          trustStores: snapshot.trustStores,
+          signal,
+          deadline: started + budget,
+          now,
+          ...(options.revocation && { revocation: options.revocation }),
+          ...(options.maxSignatures !== undefined && { maxSignatures: options.maxSignatures }),
+        });
+        options.onVerification?.({
+          result: outcome.verdict.result,
+          seconds: (now() - started) / 1000,
+        });
+        return outcome;
+      },
+      { signal: policy.scope.signal },
+    );
+  };
+
+  return async (image, scope) => {
+    let ref: ImageReference;
+    try {
+      ref = parseReference(image.image);
+    } catch (err) {
+      // An unreadable reference cannot be pulled either: a definitive failure, always denied.
+      const reason = err instanceof Error ? err.message : 'invalid image reference';
+      const admission = { ...UNGOVERNED, action: 'Deny' as const, mutateDigest: false };
+      return { kind: 'failed', image, admission, code: 'INVALID_REFERENCE', reason };
+    }
+    const repository = repositoryName(ref);
+    const statement = selectTrustPolicy(scope.snapshot.documentFor(scope.namespace), repository);
+    if (!statement) return noPolicy(image, scope.snapshot, repository);
+    const admission = scope.snapshot.admission(statement.name);
+    // skip: no registry traffic at all, not even to resolve the tag.
+    if (statement.signatureVerification.level === 'skip')
+      return { kind: 'skipped', image, admission };
+
+    let artifact: Descriptor | string;
+    try {
+      artifact = await resolve(ref, scope);
+    } catch (err) {
+      if (scope.signal.aborted) return abandoned(image, admission);
+      return fromRegistryError(err, image, admission);
+    }
+    const digest = typeof artifact === 'string' ? artifact : artifact.digest;
+    try {
+      const result = await verify(ref, artifact, { statement, scope });
+      return toImageVerdict(result.verdict, image, admission, result.source === 'hit');
+    } catch (err) {
+      if (scope.signal.aborted) return abandoned(image, admission, digest);
+      // A bug or an unexpected library error: fail closed, never cached, details in the logs.
+      return {
+        kind: 'inconclusive',
+        image,
+        digest,
+        admission,
+        code: 'INTERNAL_ERROR',
+        reason: 'verification failed unexpectedly (see the webhook logs)',
+        error: err,
+      };
+    }
+  };
+}
