@@ -34,7 +34,6 @@ import {
   type VerifyReport,
 } from './cli-report.js';
 
-
 /** Where the command writes: stdout and stderr (tests capture them). */
 
 export interface VerifyDeps {

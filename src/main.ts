@@ -7,7 +7,14 @@ import type { AddressInfo } from 'node:net';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { Registry } from 'prom-client';
 import { LruVerdictCache, NoCache, type VerdictCache } from './cache/index.js';
-import { createFileSource, type FileSource, type ServeSettings } from './config/index.js';
+import {
+  createFileSource,
+  type PolicySource,
+  type ServeSettings,
+  type Snapshot,
+} from './config/index.js';
+import { loadKubeConfig, openKubernetesSource } from './config/kubernetes-source.js';
+import { createPullSecretResolver } from './config/pull-secrets.js';
 import { createRevocationFetcher, RegistryClient, type HostResolver } from './registry/index.js';
 import {
   createLogger,
@@ -37,7 +44,8 @@ export interface Service {
   metricsUrl?: string;
   /** The CA that signed a generated serving certificate (absent when one was given). */
   caPath?: string;
-  policies: FileSource;
+  /** The file or Kubernetes source; `reload()` re-reads the files, or recompiles the objects. */
+  policies: ServicePolicies;
   webhook: WebhookApp;
   metrics: Metrics;
   logger: Logger;
@@ -46,6 +54,9 @@ export interface Service {
   /** Immediate close (tests). */
   close(): Promise<void>;
 }
+
+/** Where the service's snapshots come from; `current()` is undefined until it is ready. */
+export type ServicePolicies = PolicySource & { reload(): Promise<Snapshot> };
 
 export interface ServiceOverrides {
   logger?: Logger;
@@ -102,8 +113,36 @@ interface Wiring {
   logger: Logger;
 }
 
-/** The trust policy files, reloaded on change; a failed reload keeps the last good snapshot. */
-function policySource({ settings, metrics, logger }: Wiring): Promise<FileSource> {
+/**
+ * The trust policy files, reloaded on change (a failed reload keeps the last good snapshot); or
+ * the cluster's TrustPolicy and TrustStore objects, watched. The Kubernetes source is returned
+ * before its first sync: the service listens at once and is unready (denying) until it is synced.
+ */
+async function policySource({ settings, metrics, logger }: Wiring): Promise<ServicePolicies> {
+  const onReload = (snapshot: Snapshot): void => {
+    metrics.policyReload('ok');
+    logger.info(
+      { revision: snapshot.revision, source: snapshot.source },
+      'trust policies reloaded',
+    );
+  };
+  if (settings.policySource === 'kubernetes') {
+    const source = openKubernetesSource({
+      kubeConfig: loadKubeConfig(settings.kubeconfig),
+      trustNamespace: settings.trustNamespace,
+      noMatch: settings.noMatch,
+      onError: (err) => {
+        metrics.policyReload('error');
+        logger.error({ err }, 'policy source: Kubernetes API call failed');
+      },
+      onReload,
+    });
+    source.whenReady().then(
+      (snapshot) => logger.info({ revision: snapshot.revision }, 'policy source synced: ready'),
+      () => undefined,
+    );
+    return source;
+  }
   return createFileSource({
     trustPolicyPath: settings.trustPolicyPath,
     trustStoreDir: settings.trustStoreDir,
@@ -113,18 +152,12 @@ function policySource({ settings, metrics, logger }: Wiring): Promise<FileSource
       metrics.policyReload('error');
       logger.error({ err }, 'trust policy reload failed; keeping the previous policies');
     },
-    onReload: (snapshot) => {
-      metrics.policyReload('ok');
-      logger.info(
-        { revision: snapshot.revision, source: snapshot.source },
-        'trust policies reloaded',
-      );
-    },
+    onReload,
   });
 }
 
 /** Registry client, revocation, cache and verifier behind the review handler. */
-async function pipeline(w: Wiring, policies: FileSource) {
+async function pipeline(w: Wiring, policies: ServicePolicies) {
   const { settings, overrides, metrics } = w;
   const now = overrides.now ?? Date.now;
   const onResponse = (host: string, status: number | 'error'): void =>
@@ -163,6 +196,10 @@ async function pipeline(w: Wiring, policies: FileSource) {
     },
     metrics,
     now,
+    // --pull-secrets: each pod's imagePullSecrets, then its ServiceAccount's, before ours.
+    ...(settings.pullSecrets && {
+      pullSecrets: createPullSecretResolver({ kubeConfig: loadKubeConfig(settings.kubeconfig) }),
+    }),
   });
   const close = () => Promise.allSettled([registry.close(), fetcher.close()]);
   return { cache, handleReview, close };
@@ -173,6 +210,7 @@ async function serving(w: Wiring, server: () => HttpsServer) {
   const { settings, metrics, logger } = w;
   const pair = await servingTls(settings);
   const tls = await loadServingTls(pair);
+  metrics.tlsCertificateExpiry(tls.leaf.notAfter);
   const reloader = watchServingTls({
     certPath: pair.certPath,
     keyPath: pair.keyPath,
@@ -181,6 +219,7 @@ async function serving(w: Wiring, server: () => HttpsServer) {
     apply: (next) => server().setSecureContext(secureContextOptions(next)),
     onReload: (result) => {
       metrics.tlsReload(result.ok ? 'ok' : 'error');
+      if (result.ok) metrics.tlsCertificateExpiry(result.tls.leaf.notAfter);
       if (result.ok) logger.info({}, 'serving certificate reloaded');
       else
         logger.error(

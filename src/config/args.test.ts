@@ -42,6 +42,8 @@ describe('parseServeArgs', () => {
         metricsPort: 9090,
         tlsDir: path.join(tmpdir(), 'notary-admission-tls'),
         tlsDnsNames: ['localhost', '127.0.0.1'],
+        pullSecrets: false,
+        policySource: 'file',
         trustPolicyPath: `${NOTATION}/trustpolicy.json`,
         trustStoreDir: `${NOTATION}/truststore`,
         insecureRegistries: [],
@@ -108,6 +110,8 @@ describe('parseServeArgs', () => {
         tlsKey: '/k.pem',
         tlsDir: '/var/tls',
         tlsDnsNames: ['localhost', '127.0.0.1', 'webhook.ns.svc'],
+        pullSecrets: false,
+        policySource: 'file',
         trustPolicyPath: path.join(cwd, 'examples/trustpolicy.json'),
         trustStoreDir: path.join(cwd, 'examples/truststore'),
         insecureRegistries: ['registry.local:5000', '127.0.0.1'],
@@ -344,13 +348,187 @@ describe('parseServeArgs', () => {
   describe('when both trust paths are given', () => {
     it("returns them without asking the environment for notation's directory", () => {
       const settings = parseServeArgs(['--trust-policy', '/p.json', '--trust-store', '/ts'], {});
-      expect([settings.trustPolicyPath, settings.trustStoreDir]).toEqual(['/p.json', '/ts']);
+      expect(settings).toMatchObject({
+        policySource: 'file',
+        trustPolicyPath: '/p.json',
+        trustStoreDir: '/ts',
+      });
     });
 
     it("throws CONFIG_INVALID when one is missing and notation's directory is unknown", () => {
       expect(failure(() => parseServeArgs(['--trust-policy', '/p.json'], {}))).toMatchObject({
         code: 'CONFIG_INVALID',
         path: 'HOME',
+      });
+    });
+  });
+});
+
+describe('parseServeArgs --policy-source kubernetes', () => {
+  const K8S = ['--policy-source', 'kubernetes'];
+
+  describe('when nothing else is given outside a pod', () => {
+    it('returns ~/.kube/config and the notary-admission namespace, no trust paths', () => {
+      const settings = parseServeArgs(K8S, HOME);
+      expect(settings).toMatchObject({
+        policySource: 'kubernetes',
+        kubeconfig: '/nonexistent-home/.kube/config',
+        trustNamespace: 'notary-admission',
+      });
+      expect(settings).not.toHaveProperty('trustPolicyPath');
+      expect(settings).not.toHaveProperty('trustStoreDir');
+    });
+
+    it('returns the first file of KUBECONFIG before ~/.kube/config', () => {
+      expect(parseServeArgs(K8S, { ...HOME, KUBECONFIG: 'rel/kc' })).toMatchObject({
+        kubeconfig: path.join(process.cwd(), 'rel/kc'),
+      });
+    });
+  });
+
+  describe('when running in a pod', () => {
+    it('returns no kubeconfig (the service account), ignoring KUBECONFIG', () => {
+      const settings = parseServeArgs(K8S, {
+        KUBERNETES_SERVICE_HOST: '10.0.0.1',
+        KUBECONFIG: '/k',
+      });
+      expect(settings).toMatchObject({ policySource: 'kubernetes' });
+      expect(settings).not.toHaveProperty('kubeconfig');
+    });
+  });
+
+  describe('when given by flag, environment or config file', () => {
+    it('returns the flag values, paths made absolute', () => {
+      expect(
+        parseServeArgs([...K8S, '--kubeconfig', 'admin.kc', '--trust-namespace', 'trust'], {}),
+      ).toMatchObject({
+        policySource: 'kubernetes',
+        kubeconfig: path.join(process.cwd(), 'admin.kc'),
+        trustNamespace: 'trust',
+      });
+    });
+
+    it('returns the environment and config file values', async () => {
+      const file = await configFile({ policySource: 'kubernetes', kubeconfig: 'kc' });
+      expect(
+        parseServeArgs(['--config', file], { NOTARY_ADMISSION_TRUST_NAMESPACE: 'from-env' }),
+      ).toMatchObject({ kubeconfig: path.join(dir, 'kc'), trustNamespace: 'from-env' });
+    });
+  });
+
+  describe('when a value is invalid', () => {
+    it('throws FLAG_INVALID naming the flag and what it accepts', () => {
+      expect(failure(() => parseServeArgs(['--policy-source', 'crd'], HOME))).toMatchObject({
+        code: 'FLAG_INVALID',
+        path: '--policy-source',
+        message: expect.stringContaining('--policy-source: ') as string,
+      });
+      expect(
+        failure(() => parseServeArgs([...K8S, '--trust-namespace', 'Not_A_Namespace'], HOME)),
+      ).toMatchObject({
+        code: 'FLAG_INVALID',
+        path: '--trust-namespace',
+        message:
+          '--trust-namespace: "Not_A_Namespace" is not a namespace name (lower-case letters, ' +
+          "digits and '-', at most 63)",
+      });
+    });
+
+    it('throws FLAG_INVALID when no cluster can be found', () => {
+      expect(failure(() => parseServeArgs(K8S, {}))).toMatchObject({
+        code: 'FLAG_INVALID',
+        path: '--kubeconfig',
+      });
+    });
+  });
+
+  describe('when a flag of the other source is given', () => {
+    it('throws FLAG_INVALID naming it', () => {
+      expect(
+        failure(() => parseServeArgs([...K8S, '--trust-policy', '/p.json'], HOME)),
+      ).toMatchObject({
+        code: 'FLAG_INVALID',
+        path: '--trust-policy',
+        message: '--trust-policy applies to --policy-source file, not kubernetes',
+      });
+      expect(
+        failure(() => parseServeArgs([], { ...HOME, NOTARY_ADMISSION_TRUST_NAMESPACE: 'x' })),
+      ).toMatchObject({
+        code: 'FLAG_INVALID',
+        message: 'NOTARY_ADMISSION_TRUST_NAMESPACE applies to --policy-source kubernetes, not file',
+      });
+    });
+  });
+});
+
+describe('parseServeArgs --pull-secrets', () => {
+  describe('when given with the file source and --kubeconfig', () => {
+    it('returns pullSecrets true and the kubeconfig, made absolute', () => {
+      expect(parseServeArgs(['--pull-secrets', '--kubeconfig', 'kc'], HOME)).toMatchObject({
+        policySource: 'file',
+        pullSecrets: true,
+        kubeconfig: path.join(process.cwd(), 'kc'),
+      });
+    });
+  });
+
+  describe('when given by environment or config file, without --kubeconfig', () => {
+    it('returns the default cluster: in a pod none (its service account), else ~/.kube/config', async () => {
+      const inPod = parseServeArgs([], {
+        ...HOME,
+        NOTARY_ADMISSION_PULL_SECRETS: 'true',
+        KUBERNETES_SERVICE_HOST: '10.0.0.1',
+      });
+      expect(inPod).toMatchObject({ pullSecrets: true });
+      expect(inPod).not.toHaveProperty('kubeconfig');
+      const file = await configFile({ pullSecrets: true });
+      expect(parseServeArgs(['--config', file], HOME)).toMatchObject({
+        pullSecrets: true,
+        kubeconfig: '/nonexistent-home/.kube/config',
+      });
+    });
+  });
+
+  describe('when given with the Kubernetes source', () => {
+    it("returns pullSecrets true beside that source's kubeconfig", () => {
+      expect(
+        parseServeArgs(
+          ['--policy-source', 'kubernetes', '--pull-secrets', '--kubeconfig', '/k'],
+          HOME,
+        ),
+      ).toMatchObject({ policySource: 'kubernetes', pullSecrets: true, kubeconfig: '/k' });
+    });
+  });
+
+  describe('when no cluster can be found', () => {
+    it('throws FLAG_INVALID naming --kubeconfig', () => {
+      const trust = ['--trust-policy', '/p.json', '--trust-store', '/s'];
+      expect(failure(() => parseServeArgs(['--pull-secrets', ...trust], {}))).toMatchObject({
+        code: 'FLAG_INVALID',
+        path: '--kubeconfig',
+        message:
+          '--pull-secrets needs a cluster: give --kubeconfig (not in a pod, and neither ' +
+          'KUBECONFIG nor HOME is set)',
+      });
+    });
+  });
+
+  describe('when --kubeconfig is given to the file source without it', () => {
+    it('throws FLAG_INVALID', () => {
+      expect(failure(() => parseServeArgs(['--kubeconfig', '/k'], HOME))).toMatchObject({
+        code: 'FLAG_INVALID',
+        path: '--kubeconfig',
+      });
+    });
+  });
+
+  describe('when the value is not a boolean', () => {
+    it('throws FLAG_INVALID', () => {
+      expect(
+        failure(() => parseServeArgs([], { ...HOME, NOTARY_ADMISSION_PULL_SECRETS: 'maybe' })),
+      ).toMatchObject({ code: 'FLAG_INVALID' });
+      expect(failure(() => parseServeArgs(['--pull-secrets=yes'], HOME))).toMatchObject({
+        code: 'FLAG_INVALID',
       });
     });
   });

@@ -4,15 +4,20 @@ import path from 'node:path';
 import { NO_MATCH_ACTIONS, parseAdmissionOverrides } from './admission.js';
 import { ConfigError } from './errors.js';
 import { SERVE_FLAGS, VERIFY_FLAGS } from './flags.js';
+import { defaultKubeconfig, isNamespaceName, podNamespace } from './k8s/kube-settings.js';
 import { notationPaths, type Env } from './notation-dir.js';
 import {
   API_SERVER_IDLE_TIMEOUT_MS,
   defaultTlsDir,
   LOG_LEVELS,
   OUTPUT_FORMATS,
+  POLICY_SOURCES,
   REVOCATION_MODES,
   SERVE_DEFAULTS as S,
   VERIFY_DEFAULTS as V,
+  type FilePolicySettings,
+  type KubernetesPolicySettings,
+  type PolicySourceKind,
   type RegistrySettings,
   type ServeSettings,
   type VerifySettings,
@@ -93,6 +98,86 @@ function trustPaths(layers: Layers, env: Env): { trustPolicyPath: string; trustS
   return {
     trustPolicyPath: policy ?? notation!.trustPolicyPath,
     trustStoreDir: store ?? notation!.trustStoreDir,
+  };
+}
+
+/** Flags that only one policy source reads: given with the other, they are a mistake. */
+const ONLY_FOR: Record<PolicySourceKind, readonly string[]> = {
+  file: ['trust-policy', 'trust-store'],
+  kubernetes: ['kubeconfig', 'trust-namespace'],
+};
+
+function refuseFlagsOf(
+  layers: Layers,
+  other: PolicySourceKind,
+  chosen: PolicySourceKind,
+  allowed: readonly string[] = [],
+): void {
+  for (const flag of ONLY_FOR[other]) {
+    const raw = layers.raw(flag);
+    if (raw && !allowed.includes(flag))
+      throw new ConfigError(
+        raw.code,
+        `${raw.from} applies to --policy-source ${other}, not ${chosen}`,
+        { path: raw.from },
+      );
+  }
+}
+
+const namespaceName = str((text) => {
+  if (!isNamespaceName(text))
+    throw new BadValue(
+      `"${text}" is not a namespace name (lower-case letters, digits and '-', at most 63)`,
+    );
+  return text;
+});
+
+const pullSecretsOn = (layers: Layers): boolean =>
+  layers.get('pull-secrets', (raw) => raw.value === true, S.pullSecrets);
+
+/** The cluster `--pull-secrets` reads with the file source (the Kubernetes one names its own). */
+function pullSecretsCluster(layers: Layers, env: Env): { kubeconfig?: string } {
+  const kubeconfig = layers.get('kubeconfig', pathOf, undefined) ?? defaultKubeconfig(env);
+  if (kubeconfig === null)
+    throw new ConfigError(
+      'FLAG_INVALID',
+      '--pull-secrets needs a cluster: give --kubeconfig (not in a pod, and neither ' +
+        'KUBECONFIG nor HOME is set)',
+      { path: '--kubeconfig' },
+    );
+  return kubeconfig === undefined ? {} : { kubeconfig };
+}
+
+/** Trust policy files, or the cluster (kubeconfig, trust namespace) to watch. */
+function policySettings(layers: Layers, env: Env): FilePolicySettings | KubernetesPolicySettings {
+  const source = layers.get(
+    'policy-source',
+    str((t) => parseChoice(t, POLICY_SOURCES)),
+    S.policySource,
+  );
+  if (source === 'file') {
+    // --pull-secrets reads the cluster too: --kubeconfig then names it.
+    const pulls = pullSecretsOn(layers);
+    refuseFlagsOf(layers, 'kubernetes', source, pulls ? ['kubeconfig'] : []);
+    return {
+      policySource: 'file',
+      ...trustPaths(layers, env),
+      ...(pulls && pullSecretsCluster(layers, env)),
+    };
+  }
+  refuseFlagsOf(layers, 'file', source);
+  const kubeconfig = layers.get('kubeconfig', pathOf, undefined) ?? defaultKubeconfig(env);
+  if (kubeconfig === null)
+    throw new ConfigError(
+      'FLAG_INVALID',
+      '--policy-source kubernetes needs a cluster: give --kubeconfig (not in a pod, and ' +
+        'neither KUBECONFIG nor HOME is set)',
+      { path: '--kubeconfig' },
+    );
+  return {
+    policySource: 'kubernetes',
+    ...(kubeconfig !== undefined && { kubeconfig }),
+    trustNamespace: layers.get('trust-namespace', namespaceName, undefined) ?? podNamespace(),
   };
 }
 
@@ -198,8 +283,9 @@ export function parseServeArgs(argv: readonly string[], env: Env): ServeSettings
   const policies = file.extra['policies'];
   return {
     ...listenSettings(layers),
-    ...trustPaths(layers, env),
+    ...policySettings(layers, env),
     ...registrySettings(layers, S.allowPrivateNetworks),
+    pullSecrets: pullSecretsOn(layers),
     logLevel: layers.get(
       'log-level',
       str((t) => parseChoice(t, LOG_LEVELS)),
@@ -290,7 +376,7 @@ const DURATIONS = 'Durations: 500ms, 10s, 2m, 1h or plain milliseconds.';
 export function serveHelp(): string {
   return `Usage: notary-admission serve [flags]
 
-Runs the admission webhook (HTTPS: /validate, /mutate, /healthz, /readyz).
+Runs the admission webhook (HTTPS: /validate, /mutate, /livez, /readyz).
 
 Flags (each also as ${envName('flag-name')}, lists comma-separated; and as the
 camelCase key of a --config JSON file, plus "policies": {"<statement>": {"action":

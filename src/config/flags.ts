@@ -167,7 +167,41 @@ export const SERVE_FLAGS: readonly FlagSpec[] = [
     help: 'extra name of a generated certificate (repeatable)',
     default: 'localhost, 127.0.0.1',
   },
+  {
+    flag: 'policy-source',
+    kind: 'string',
+    key: 'policySource',
+    placeholder: 'file|kubernetes',
+    help: 'trust policy files, or TrustPolicy/TrustStore objects watched in the cluster',
+    default: 'file',
+  },
   ...TRUST_FLAGS,
+  {
+    flag: 'kubeconfig',
+    kind: 'string',
+    key: 'kubeconfig',
+    placeholder: 'FILE',
+    help: 'kubeconfig of the cluster (--policy-source kubernetes, --pull-secrets)',
+    default: 'in a pod its service account, else $KUBECONFIG or ~/.kube/config',
+  },
+  {
+    flag: 'trust-namespace',
+    kind: 'string',
+    key: 'trustNamespace',
+    placeholder: 'NS',
+    help: 'the only namespace TrustStores read Secrets and ConfigMaps from (kubernetes)',
+    default: "the pod's namespace, else notary-admission",
+  },
+  {
+    flag: 'pull-secrets',
+    kind: 'boolean',
+    key: 'pullSecrets',
+    help:
+      "verify with each pod's imagePullSecrets, then its ServiceAccount's (needs get on " +
+      'secrets and serviceaccounts in every workload namespace: the webhook can then read ' +
+      'any Secret there, not only pull secrets)',
+    default: 'off: only --registry-credentials',
+  },
   ...registryFlags('none'),
   {
     flag: 'log-level',

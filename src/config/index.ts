@@ -59,3 +59,12 @@ export { parseServeArgs, parseVerifyArgs, serveHelp, verifyHelp, wantsHelp } fro
 export { envName, ENV_PREFIX } from './sources.js';
 export { parseDuration } from './values.js';
 export { processEnvironment } from './env.js';
+export * from './crd/index.js';
+export {
+  createKubernetesSource,
+  loadKubeConfig,
+  openKubernetesSource,
+  SourceError,
+  type KubernetesSource,
+  type KubernetesSourceOptions,
+} from './kubernetes-source.js';

@@ -47,7 +47,30 @@ export interface RegistrySettings {
   registryCredentialsFile?: string;
 }
 
-export interface ServeSettings extends RegistrySettings {
+/** Where `serve` reads its trust policies from. */
+export type PolicySourceKind = 'file' | 'kubernetes';
+export const POLICY_SOURCES: readonly PolicySourceKind[] = ['file', 'kubernetes'];
+
+/** `--policy-source file`: notation's trust policy file and trust store directory. */
+export interface FilePolicySettings {
+  policySource: 'file';
+  trustPolicyPath: string;
+  trustStoreDir: string;
+  /** With `pullSecrets`: the cluster's kubeconfig file; absent: the pod's service account. */
+  kubeconfig?: string;
+}
+
+/** `--policy-source kubernetes`: TrustPolicy and TrustStore objects, watched. */
+export interface KubernetesPolicySettings {
+  policySource: 'kubernetes';
+  /** The kubeconfig file; absent: the pod's service account (in-cluster). */
+  kubeconfig?: string;
+  /** The only namespace whose Secrets and ConfigMaps TrustStores may reference. */
+  trustNamespace: string;
+}
+
+/** The settings of `serve` whatever the policy source. */
+export interface ServeCommonSettings extends RegistrySettings {
   host: string;
   port: number;
   metricsHost: string;
@@ -59,8 +82,11 @@ export interface ServeSettings extends RegistrySettings {
   tlsDir: string;
   /** Subject alternative names of a generated certificate. */
   tlsDnsNames: string[];
-  trustPolicyPath: string;
-  trustStoreDir: string;
+  /**
+   * Registry credentials from each pod's imagePullSecrets, then its ServiceAccount's, before
+   * `registryCredentialsFile`. Needs `get` on secrets and serviceaccounts in workload namespaces.
+   */
+  pullSecrets: boolean;
   logLevel: LogLevel;
   /** Budget of a review that carries no `?timeout=`. */
   defaultTimeoutMs: number;
@@ -79,6 +105,8 @@ export interface ServeSettings extends RegistrySettings {
   /** The config file read, absolute. */
   configFile?: string;
 }
+
+export type ServeSettings = ServeCommonSettings & (FilePolicySettings | KubernetesPolicySettings);
 
 export interface VerifySettings extends RegistrySettings {
   /** The image reference to verify, as given. */
@@ -118,7 +146,9 @@ export const SERVE_DEFAULTS = {
   revocation: 'online',
   noMatch: 'Deny',
   allowPrivateNetworks: false,
-} as const satisfies Partial<ServeSettings>;
+  policySource: 'file',
+  pullSecrets: false,
+} as const satisfies Partial<ServeCommonSettings> & { policySource: PolicySourceKind };
 
 export const VERIFY_DEFAULTS = {
   output: 'text',

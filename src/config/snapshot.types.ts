@@ -44,6 +44,18 @@ export interface Snapshot {
   /** The admission fields of the statement named `policy` (defaults when none were given). */
   admission(policy: string): PolicyAdmission;
   readonly noMatch: NoMatchAction;
+  /**
+   * A policy that would govern `repository` in `namespace` but is not active (invalid, naming a
+   * missing store, overlapping another): its images are denied, never left to another policy.
+   * The file source never has one (an invalid file is refused whole).
+   */
+  blocked?(namespace: string | undefined, repository: string): BlockedPolicy | undefined;
+}
+
+/** Why a policy is out of the active set, for the denial message. */
+export interface BlockedPolicy {
+  policy: string;
+  reason: string;
 }
 
 /** Where snapshots come from (files now, TrustPolicy / TrustStore objects with the CRD issue). */

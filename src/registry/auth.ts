@@ -1,5 +1,10 @@
 import { parseChallenges, type Challenge } from './challenge.js';
-import { basicAuthorization, type CredentialLookup, type Credentials } from './credentials.js';
+import {
+  basicAuthorization,
+  credentialsFingerprint,
+  type CredentialLookup,
+  type Credentials,
+} from './credentials.js';
 import { RegistryError } from './errors.js';
 import { fetchToken } from './token.js';
 import type { Transport } from './transport.js';
@@ -14,6 +19,8 @@ export interface AuthContext {
   scope: string;
   signal: AbortSignal;
   deadline: number;
+  /** The call's own credentials, asked before the configured ones. */
+  credentials?: CredentialLookup;
 }
 
 export interface AuthenticatorOptions {
@@ -35,7 +42,10 @@ interface CachedToken {
 
 /**
  * Registry auth: Basic, and Bearer through the distribution token flow, with tokens cached per
- * registry and scope until they expire and concurrent fetches of one token coalesced.
+ * registry, scope and identity (the fingerprint of the credentials used, or anonymous) until they
+ * expire, and concurrent fetches of one token coalesced. A token fetched with one pod's pull
+ * secret is never sent for a call that does not bring the same credentials. Challenges are
+ * remembered per registry: they describe the registry, not who asks.
  */
 export class Authenticator {
   readonly #o: AuthenticatorOptions;
@@ -49,7 +59,7 @@ export class Authenticator {
 
   /** The Authorization header to send before any challenge, if one is known to be needed. */
   async authorization(ctx: AuthContext): Promise<string | undefined> {
-    const creds = this.#o.credentials(ctx.registry);
+    const creds = this.#credentials(ctx);
     if (creds?.registryToken !== undefined) return `Bearer ${creds.registryToken}`;
     const challenge = this.#challenges.get(ctx.registry);
     if (!challenge) return undefined;
@@ -68,7 +78,7 @@ export class Authenticator {
       );
     }
     this.#challenges.set(ctx.registry, challenge);
-    const creds = this.#o.credentials(ctx.registry);
+    const creds = this.#credentials(ctx);
     if (challenge.scheme === 'bearer') return `Bearer ${await this.#token(ctx, challenge, creds)}`;
     const basic = creds && basicAuthorization(creds);
     if (basic === undefined) {
@@ -86,9 +96,14 @@ export class Authenticator {
    * a fresh one; a newer token another request is already fetching stays.
    */
   forget(ctx: AuthContext, sent: string | undefined): void {
-    const entry = this.#tokens.get(key(ctx));
-    if (entry?.token !== undefined && sent === `Bearer ${entry.token}`)
-      this.#tokens.delete(key(ctx));
+    const k = key(ctx, this.#credentials(ctx));
+    const entry = this.#tokens.get(k);
+    if (entry?.token !== undefined && sent === `Bearer ${entry.token}`) this.#tokens.delete(k);
+  }
+
+  /** The call's credentials for the registry, else the configured ones, else anonymous. */
+  #credentials(ctx: AuthContext): Credentials | undefined {
+    return ctx.credentials?.(ctx.registry) ?? this.#o.credentials(ctx.registry);
   }
 
   async #token(
@@ -96,7 +111,7 @@ export class Authenticator {
     challenge: Challenge,
     creds: Credentials | undefined,
   ): Promise<string> {
-    const k = key(ctx);
+    const k = key(ctx, creds);
     const cached = this.#tokens.get(k);
     if (cached && cached.expiresAt > this.#o.now()) {
       try {
@@ -143,6 +158,6 @@ export class Authenticator {
   }
 }
 
-function key(ctx: AuthContext): string {
-  return `${ctx.registry}\n${ctx.scope}`;
+function key(ctx: AuthContext, creds: Credentials | undefined): string {
+  return `${ctx.registry}\n${ctx.scope}\n${credentialsFingerprint(creds)}`;
 }

@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { DOCKER_HUB } from './reference.js';
 
 /** Credentials for one registry, as a Docker config JSON entry carries them. */
@@ -81,4 +82,16 @@ export function credentialsFromDockerConfig(
 export function basicAuthorization(creds: Credentials): string | undefined {
   if (creds.username === undefined || creds.password === undefined) return undefined;
   return `Basic ${Buffer.from(`${creds.username}:${creds.password}`).toString('base64')}`;
+}
+
+/**
+ * Who a request speaks as, for keys of what must not cross identities (tokens): `anonymous`, or
+ * the SHA-256 of the credentials. A one-way digest, never shown: the secret stays out of keys.
+ */
+export function credentialsFingerprint(creds: Credentials | undefined): string {
+  if (creds === undefined) return 'anonymous';
+  const fields = [creds.username, creds.password, creds.identityToken, creds.registryToken];
+  return createHash('sha256')
+    .update(JSON.stringify(fields.map((f) => f ?? null)))
+    .digest('hex');
 }

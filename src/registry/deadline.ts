@@ -1,3 +1,4 @@
+import type { CredentialLookup } from './credentials.js';
 import { RegistryError } from './errors.js';
 
 /** What every call takes: the caller's signal, and optionally its deadline or a timeout. */
@@ -6,11 +7,18 @@ export interface CallOptions {
   /** Absolute deadline in ms (the client's clock); the earliest of deadline and timeout wins. */
   deadline?: number;
   timeoutMs?: number;
+  /**
+   * This call's credentials (a pod's imagePullSecrets), asked first for each registry; the
+   * client's configured ones serve registries it does not name.
+   */
+  credentials?: CredentialLookup;
 }
 
+/** What every request of one call shares: its deadline, and its own credentials if any. */
 export interface Deadline {
   signal: AbortSignal;
   deadline: number;
+  credentials?: CredentialLookup;
 }
 
 /**
@@ -34,7 +42,11 @@ export async function withDeadline<T>(
   options.signal?.addEventListener('abort', onAbort, { once: true });
   const timer = setTimeout(() => controller.abort(new Error('deadline')), limit - now);
   try {
-    return await fn({ signal: controller.signal, deadline: limit });
+    return await fn({
+      signal: controller.signal,
+      deadline: limit,
+      ...(options.credentials && { credentials: options.credentials }),
+    });
   } finally {
     clearTimeout(timer);
     options.signal?.removeEventListener('abort', onAbort);

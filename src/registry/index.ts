@@ -9,6 +9,7 @@ export {
 export { RegistryClient, type FetchedEnvelope, type SignatureCandidate } from './client.js';
 export type { RegistryClientOptions } from './options.js';
 export {
+  credentialsFingerprint,
   credentialsFromDockerConfig,
   type CredentialLookup,
   type Credentials,

@@ -107,8 +107,12 @@ describe('createMetrics', () => {
       m.inflight(1);
       m.inflight(-1);
       m.tlsReload('ok');
+      m.tlsCertificateExpiry(new Date('2027-01-01T00:00:00.900Z'));
       m.policyReload('error');
       entries = 7;
+      expect(await samples(m, 'notary_admission_tls_certificate_expiry_timestamp_seconds')).toEqual(
+        ['notary_admission_tls_certificate_expiry_timestamp_seconds 1798761600'],
+      );
       expect(await samples(m, 'notary_admission_image_verdicts_total')).toEqual([
         'notary_admission_image_verdicts_total{result="failed",code="SIGNATURE_NOT_FOUND"} 1',
       ]);

@@ -141,6 +141,11 @@ export function createMetrics(options: MetricsOptions): Metrics & { registry: Re
     return counter;
   };
   const tlsReloads = reloads('tls');
+  const tlsExpiry = new Gauge({
+    name: 'notary_admission_tls_certificate_expiry_timestamp_seconds',
+    help: 'notAfter of the serving certificate in use (Unix seconds), for expiry alerts.',
+    registers,
+  });
   const policyReloads = reloads('policy');
 
   return {
@@ -184,6 +189,9 @@ export function createMetrics(options: MetricsOptions): Metrics & { registry: Re
     },
     tlsReload(result): void {
       tlsReloads.inc({ result: result === 'ok' ? 'ok' : 'error' });
+    },
+    tlsCertificateExpiry(notAfter): void {
+      tlsExpiry.set(Math.floor(notAfter.getTime() / 1000));
     },
     policyReload(result): void {
       policyReloads.inc({ result: result === 'ok' ? 'ok' : 'error' });

@@ -30,6 +30,8 @@ export interface Metrics {
   inflight(delta: 1 | -1): void;
   /** notary_admission_tls_reloads_total{result: 'ok'|'error'}. */
   tlsReload(result: 'ok' | 'error'): void;
+  /** notary_admission_tls_certificate_expiry_timestamp_seconds: notAfter of the serving leaf. */
+  tlsCertificateExpiry(notAfter: Date): void;
   /** notary_admission_policy_reloads_total{result: 'ok'|'error'}. */
   policyReload(result: 'ok' | 'error'): void;
 }

@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { imagesToVerify, type AdmissionTarget } from './images.js';
+import { imagesToVerify, pullIdentityOf, type AdmissionTarget } from './images.js';
 
 const podSpec = {
   initContainers: [{ name: 'init', image: 'registry.example/init:1' }],
@@ -187,6 +187,48 @@ describe('imagesToVerify', () => {
         ),
         { numRuns: Number(process.env['FUZZ_RUNS'] ?? 10_000) },
       );
+    });
+  });
+});
+
+describe('pullIdentityOf', () => {
+  const pulls = {
+    ...podSpec,
+    imagePullSecrets: [{ name: 'regcred' }, { name: '' }, 'junk', { name: 7 }, { name: 'other' }],
+    serviceAccountName: 'builder',
+  };
+
+  describe('when a Pod or a workload template names pull secrets and a ServiceAccount', () => {
+    it('returns the well-formed names in order, and the ServiceAccount', () => {
+      const want = {
+        imagePullSecrets: [{ name: 'regcred' }, { name: 'other' }],
+        serviceAccountName: 'builder',
+      };
+      expect(pullIdentityOf(request('Pod', { spec: pulls }))).toEqual(want);
+      expect(
+        pullIdentityOf(request('Deployment', { spec: { template: { spec: pulls } } })),
+      ).toEqual(want);
+      const cron = { spec: { jobTemplate: { spec: { template: { spec: pulls } } } } };
+      expect(pullIdentityOf(request('CronJob', cron))).toEqual(want);
+    });
+  });
+
+  describe('when the pod spec names neither', () => {
+    it('returns no secrets and no ServiceAccount (the namespace default)', () => {
+      expect(pullIdentityOf(request('Pod', { spec: podSpec }))).toEqual({ imagePullSecrets: [] });
+      expect(
+        pullIdentityOf(request('Pod', { spec: { ...podSpec, imagePullSecrets: 'regcred' } })),
+      ).toEqual({ imagePullSecrets: [] });
+    });
+  });
+
+  describe('when the kind carries no pod spec or the object has no shape', () => {
+    it('returns undefined', () => {
+      expect(pullIdentityOf(request('ConfigMap', { data: {} }))).toBeUndefined();
+      expect(
+        pullIdentityOf(request('EphemeralContainers', { ephemeralContainers: [] })),
+      ).toBeUndefined();
+      expect(pullIdentityOf(request('Pod', { spec: 'nope' }))).toBeUndefined();
     });
   });
 });

@@ -90,6 +90,35 @@ function imagesOf(object: unknown, kind: string): ExtractedImages {
   return { images, problems };
 }
 
+/** What the kubelet would pull a pod's images with (issue 6, item 4). */
+export interface PullIdentity {
+  imagePullSecrets: { name: string }[];
+  /** Absent: the namespace's `default` ServiceAccount. */
+  serviceAccountName?: string;
+}
+
+/**
+ * The pull secrets and ServiceAccount of the pod spec an object carries (a Pod or a workload's
+ * template); undefined for kinds without one. Malformed entries are left out: they name nothing.
+ */
+export function pullIdentityOf(
+  request: Pick<AdmissionTarget, 'kind' | 'object'>,
+): PullIdentity | undefined {
+  const path = POD_SPEC_PATHS[request.kind.kind];
+  if (path === undefined || path.length === 0) return undefined;
+  const found = podSpecOf(request.object, path);
+  if ('problem' in found) return undefined;
+  const list = found.spec['imagePullSecrets'];
+  const imagePullSecrets = (Array.isArray(list) ? (list as unknown[]) : [])
+    .map((ref) => (isRecord(ref) ? ref['name'] : undefined))
+    .filter((name): name is string => typeof name === 'string' && name !== '')
+    .map((name) => ({ name }));
+  const account = found.spec['serviceAccountName'];
+  return typeof account === 'string' && account !== ''
+    ? { imagePullSecrets, serviceAccountName: account }
+    : { imagePullSecrets };
+}
+
 /**
  * The images an admission request asks us to judge. CREATE: all of them. UPDATE (including the
  * `pods/ephemeralcontainers` subresource, which is how `kubectl debug` adds a container): only

@@ -331,3 +331,150 @@ describe('createReviewHandler', () => {
     });
   });
 });
+
+describe('createReviewHandler with pull secrets', () => {
+  const PASSWORD = 's3cr3t-pa55';
+  const dockerConfig = (user: string): string =>
+    JSON.stringify({ auths: { [REG]: { username: user, password: PASSWORD } } });
+
+  /** A FakeRegistry that records whose credentials each call carried (the username for REG). */
+  function whoRegistry() {
+    const registry = new FakeRegistry();
+    const who: { call: 'resolve' | 'list'; user: string | undefined }[] = [];
+    const { resolve, signatureCandidates } = registry;
+    registry.resolve = async (ref, options = {}) => {
+      who.push({ call: 'resolve', user: options.credentials?.(REG)?.username });
+      await sleep(5);
+      return resolve(ref, options);
+    };
+    registry.signatureCandidates = (ref, a, options = {}) => {
+      who.push({ call: 'list', user: options.credentials?.(REG)?.username });
+      return signatureCandidates(ref, a, options);
+    };
+    return Object.assign(registry, { who });
+  }
+
+  function setupPulls(enabled = true) {
+    const registry = whoRegistry();
+    const asked: unknown[] = [];
+    const logs: unknown[] = [];
+    const handle = createReviewHandler({
+      verifyImage: createImageVerifier({ registry, cache: new LruVerdictCache<CachedVerdict>() }),
+      policies: () => snapshotOf([strict('prod', [`${REG}/app`])], [store]),
+      budget: { defaultMs: 2000, marginMs: 100, minMs: 100 },
+      ...(enabled && {
+        pullSecrets: {
+          credentialsFor: (request) => {
+            asked.push(request);
+            const names = (request.podSpec.imagePullSecrets ?? []).map((s) => s.name ?? '');
+            return Promise.resolve({
+              dockerConfigs: names.filter((n) => n !== 'gone').map(dockerConfig),
+              used: names.filter((n) => n !== 'gone').map((n) => `team/${n}`),
+              skipped: names.includes('gone')
+                ? [{ object: 'secret team/gone', reason: 'not found' }]
+                : [],
+            });
+          },
+        },
+      }),
+    });
+    const log = {
+      info: (o: object, m: string) => void logs.push([o, m]),
+      warn: (o: object, m: string) => void logs.push([o, m]),
+      error: (o: object, m: string) => void logs.push([o, m]),
+    };
+    const review = (body: unknown) =>
+      handle({ body, timeout: undefined, webhook: 'validate', log });
+    return { registry, asked, logs, review };
+  }
+
+  const podWith = (image: string, secrets: string[]) =>
+    podReview({
+      namespace: 'team',
+      images: [image],
+      extra: { spec: { imagePullSecrets: secrets.map((name) => ({ name })) } },
+    });
+
+  describe('when the pod names a pull secret', () => {
+    it('resolves and lists signatures with its credentials, asking with the pod spec', async () => {
+      const { registry, asked, review } = setupPulls();
+      registry.tags.set('app:1', digestOf(0x21));
+      sign(registry, digestOf(0x21));
+      const r = responseOf(await review(podWith(`${REG}/app:1`, ['alice'])));
+      expect(r.allowed).toBe(true);
+      expect(asked).toEqual([
+        {
+          namespace: 'team',
+          podSpec: { imagePullSecrets: [{ name: 'alice' }], serviceAccountName: 'default' },
+        },
+      ]);
+      expect(registry.who).toEqual([
+        { call: 'resolve', user: 'alice' },
+        { call: 'list', user: 'alice' },
+      ]);
+    });
+  });
+
+  describe('when a secret is left out', () => {
+    it('logs its name and reason, and no log or message holds the password', async () => {
+      const { registry, logs, review } = setupPulls();
+      registry.fail = new RegistryError('UNAUTHORIZED', `${REG} refused the credentials for app`);
+      const r = responseOf(await review(podWith(`${REG}/app:1`, ['gone', 'alice'])));
+      expect(r.allowed).toBe(false);
+      expect(r.status?.message).toContain('[UNAUTHORIZED]');
+      expect(logs).toContainEqual([
+        expect.objectContaining({ skipped: [{ object: 'secret team/gone', reason: 'not found' }] }),
+        'image pull secrets left out',
+      ]);
+      expect(JSON.stringify([logs, r])).not.toContain(PASSWORD);
+    });
+  });
+
+  describe('when pull secrets are not enabled', () => {
+    it('passes no credentials of its own', async () => {
+      const { registry, review } = setupPulls(false);
+      registry.tags.set('app:1', digestOf(0x22));
+      await review(podWith(`${REG}/app:1`, ['alice']));
+      expect(registry.who).toEqual([
+        { call: 'resolve', user: undefined },
+        { call: 'list', user: undefined },
+      ]);
+    });
+  });
+
+  describe('when there is nothing to verify', () => {
+    it('never asks for pull secrets', async () => {
+      const { asked, review } = setupPulls();
+      await review(deleteReview());
+      expect(asked).toEqual([]);
+    });
+  });
+
+  describe('when two pods with different secrets resolve one tag at once', () => {
+    it('resolves it once per identity, never sharing one pod’s resolution with another', async () => {
+      const { registry, review } = setupPulls();
+      registry.tags.set('app:1', digestOf(0x23));
+      sign(registry, digestOf(0x23));
+      await Promise.all([
+        review(podWith(`${REG}/app:1`, ['alice'])),
+        review(podWith(`${REG}/app:1`, ['bob'])),
+        review(podWith(`${REG}/app:1`, ['alice'])),
+      ]);
+      const resolves = registry.who.filter((w) => w.call === 'resolve').map((w) => w.user);
+      expect(resolves.sort()).toEqual(['alice', 'bob']);
+    });
+  });
+
+  describe('when a digest was verified with another pod’s secret', () => {
+    it('allows from the cache: the verdict belongs to the digest, pulling to the kubelet', async () => {
+      const { registry, review } = setupPulls();
+      sign(registry, digestOf(0x24));
+      const image = `${REG}/app@${digestOf(0x24)}`;
+      expect(responseOf(await review(podWith(image, ['alice']))).allowed).toBe(true);
+      const other = responseOf(await review(podWith(image, [])));
+      expect(other.allowed).toBe(true);
+      expect(other.auditAnnotations?.['image-0']).toContain('cache-hit');
+      expect(registry.who).toEqual([{ call: 'list', user: 'alice' }]);
+    });
+  });
+});

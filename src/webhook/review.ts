@@ -1,6 +1,8 @@
 // One AdmissionReview from body to answer: parse, pick the images, verify them in parallel inside
 // one deadline, decide. Transport-free (the Fastify routes call it), so it is tested directly.
+import type { PullSecretResolver, PullSecrets } from '../config/pull-secrets.js';
 import type { Snapshot } from '../config/snapshot.types.js';
+import { credentialsFromDockerConfig, type CredentialLookup } from '../registry/index.js';
 import type { Metrics, ReviewOperation } from '../telemetry/metrics.types.js';
 import {
   AdmissionReviewError,
@@ -10,7 +12,7 @@ import {
   type AdmissionRequest,
 } from './admission-review.js';
 import { decide, type AdmissionDecision, type ImageVerdict } from './decision.js';
-import { imagesToVerify, type ImageAtPath } from './images.js';
+import { imagesToVerify, pullIdentityOf, type ImageAtPath } from './images.js';
 import { pinPatch } from './patch.js';
 import type { VerifyImage } from './verify-image.js';
 
@@ -29,6 +31,8 @@ export interface ReviewHandlerOptions {
   budget: { defaultMs: number; marginMs: number; minMs: number };
   metrics?: Metrics;
   now?: () => number;
+  /** `--pull-secrets`: each pod's own registry credentials, asked before the service's. */
+  pullSecrets?: PullSecretResolver;
 }
 
 export interface ReviewInput {
@@ -64,7 +68,8 @@ function late(image: ImageAtPath): ImageVerdict {
 function bounded<T>(work: Promise<T>, signal: AbortSignal, fallback: () => T): Promise<T> {
   if (signal.aborted) return Promise.resolve(fallback());
   return new Promise<T>((resolve, reject) => {
-    const onAbort = (): void => resolve(fallback());
+    // Let the pipeline's own verdict (which knows the policy and digest) settle first.
+    const onAbort = (): void => void setImmediate(() => resolve(fallback()));
     signal.addEventListener('abort', onAbort, { once: true });
     work.then(resolve, reject).finally(() => signal.removeEventListener('abort', onAbort));
   });
@@ -111,6 +116,41 @@ function logImages(verdicts: readonly ImageVerdict[]): object[] {
   }));
 }
 
+/**
+ * The registry credentials of the pod under review: its imagePullSecrets, then its
+ * ServiceAccount's. Never throws: without them, a private image is denied by the registry
+ * (UNAUTHORIZED), never admitted. Only names and reasons are logged, never content.
+ */
+async function podCredentials(
+  resolver: PullSecretResolver,
+  request: AdmissionRequest,
+  ctx: { signal: AbortSignal; log: ReviewLogger },
+): Promise<CredentialLookup | undefined> {
+  if (request.namespace === undefined) return undefined;
+  const where = { uid: request.uid, namespace: request.namespace };
+  let found: PullSecrets;
+  try {
+    const podSpec = pullIdentityOf(request) ?? {};
+    found = await resolver.credentialsFor({ namespace: request.namespace, podSpec }, ctx.signal);
+  } catch (err) {
+    ctx.log.error({ ...where, err }, 'image pull secrets could not be read');
+    return undefined;
+  }
+  if (found.skipped.length > 0)
+    ctx.log.warn({ ...where, skipped: found.skipped }, 'image pull secrets left out');
+  if (found.dockerConfigs.length === 0) return undefined;
+  try {
+    return credentialsFromDockerConfig(...found.dockerConfigs);
+  } catch {
+    // No error detail: a JSON parse error quotes its input, which holds the credentials.
+    ctx.log.error(
+      { ...where, secrets: found.used },
+      'image pull secrets are not Docker config JSON',
+    );
+    return undefined;
+  }
+}
+
 /** Creates the AdmissionReview handler shared by /validate and /mutate. */
 export function createReviewHandler(options: ReviewHandlerOptions) {
   const now = options.now ?? Date.now;
@@ -137,11 +177,20 @@ export function createReviewHandler(options: ReviewHandlerOptions) {
     const onGone = (): void => controller.abort(new Error('the caller went away'));
     input.signal?.addEventListener('abort', onGone, { once: true });
     try {
+      const deadline = now() + budget;
+      const credentials =
+        options.pullSecrets && images.length > 0
+          ? await podCredentials(options.pullSecrets, request, {
+              signal: controller.signal,
+              log: input.log,
+            })
+          : undefined;
       const scope = {
         snapshot,
         namespace: request.namespace,
         signal: controller.signal,
-        deadline: now() + budget,
+        deadline,
+        ...(credentials && { credentials }),
       };
       const verdicts = await verifyAll(images, options.verifyImage, scope);
       const decision = decide(verdicts, problems);

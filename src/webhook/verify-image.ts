@@ -4,9 +4,11 @@
 import { cacheKey, Singleflight, type VerdictCache } from '../cache/index.js';
 import type { PolicyAdmission, Snapshot } from '../config/snapshot.types.js';
 import {
+  credentialsFingerprint,
   isRegistryError,
   parseReference,
   repositoryName,
+  type CredentialLookup,
   type ImageReference,
   type RegistryClient,
 } from '../registry/index.js';
@@ -46,6 +48,8 @@ export interface ReviewScope {
   signal: AbortSignal;
   /** Absolute ms (same clock as `now`). */
   deadline: number;
+  /** The pod's own registry credentials (`--pull-secrets`), asked before the service's. */
+  credentials?: CredentialLookup;
 }
 
 export type VerifyImage = (image: ImageAtPath, scope: ReviewScope) => Promise<ImageVerdict>;
@@ -55,15 +59,19 @@ const UNGOVERNED: Pick<PolicyAdmission, 'policy' | 'onError'> = {
   onError: 'Deny',
 };
 
-/** The verdict when the review's own deadline or caller ended the wait. */
-function abandoned(image: ImageAtPath, admission: PolicyAdmission, digest?: string): ImageVerdict {
+/** The verdict when the review's own deadline (or its caller) ended the wait on the registry. */
+function abandoned(
+  image: ImageAtPath,
+  admission: PolicyAdmission,
+  at: { registry: string; digest?: string },
+): ImageVerdict {
   return {
     kind: 'inconclusive',
     image,
-    ...(digest !== undefined && { digest }),
+    ...(at.digest !== undefined && { digest: at.digest }),
     admission,
     code: 'TIMEOUT',
-    reason: 'the review deadline passed before verification finished',
+    reason: `registry timeout: ${at.registry} did not answer before the review deadline`,
   };
 }
 
@@ -115,11 +123,14 @@ export function createImageVerifier(options: ImageVerifierOptions): VerifyImage 
 
   const resolve = async (ref: ImageReference, scope: ReviewScope): Promise<Descriptor | string> => {
     if (ref.digest !== undefined) return ref.digest;
-    const key = `${repositoryName(ref)}:${ref.tag ?? 'latest'}`;
+    // Per identity: a pod resolves its tag with its own credentials, never rides on another's.
+    const who = credentialsFingerprint(scope.credentials?.(ref.registry));
+    const key = `${repositoryName(ref)}:${ref.tag ?? 'latest'}\n${who}`;
     const deadline = now() + budget;
+    const call = { deadline, ...(scope.credentials && { credentials: scope.credentials }) };
     return resolving.do(
       key,
-      (signal) => options.registry.resolve(ref, { signal, deadline }),
+      (signal) => options.registry.resolve(ref, { signal, ...call }),
       scope.signal,
     ).result;
   };
@@ -132,13 +143,24 @@ export function createImageVerifier(options: ImageVerifierOptions): VerifyImage 
     const digest = typeof artifact === 'string' ? artifact : artifact.digest;
     const { snapshot, namespace } = policy.scope;
     const repository = repositoryName(ref);
+    // Verdicts stay keyed by digest and policy, not by whose credentials fetched the signatures:
+    // a signature is a property of the digest, so a verdict reached with pod A's pull secret may
+    // serve pod B. Pulling is the kubelet's business, gated by B's own credentials. (Concurrent
+    // first reviews share one verification: an inconclusive one is shared, never cached.)
     const key = cacheKey(digest, `${snapshot.revision}/${policy.statement.name}/${repository}`);
+    const { credentials } = policy.scope;
+    const registry: Pick<ImageRegistry, 'signatureCandidates'> = credentials
+      ? {
+          signatureCandidates: (r, a, o) =>
+            options.registry.signatureCandidates(r, a, { ...o, credentials }),
+        }
+      : options.registry;
     return options.cache.get(
       key,
       async (signal) => {
         const started = now();
         const outcome = await computeVerdict({
-          registry: options.registry,
+          registry,
           ref,
           artifact,
           document: snapshot.documentFor(namespace),
@@ -170,6 +192,16 @@ export function createImageVerifier(options: ImageVerifierOptions): VerifyImage 
       return { kind: 'failed', image, admission, code: 'INVALID_REFERENCE', reason };
     }
     const repository = repositoryName(ref);
+    const blocked = scope.snapshot.blocked?.(scope.namespace, repository);
+    if (blocked) {
+      const admission = {
+        ...UNGOVERNED,
+        policy: blocked.policy,
+        action: 'Deny' as const,
+        mutateDigest: false,
+      };
+      return { kind: 'failed', image, admission, code: 'POLICY_NOT_READY', reason: blocked.reason };
+    }
     const statement = selectTrustPolicy(scope.snapshot.documentFor(scope.namespace), repository);
     if (!statement) return noPolicy(image, scope.snapshot, repository);
     const admission = scope.snapshot.admission(statement.name);
@@ -181,7 +213,7 @@ export function createImageVerifier(options: ImageVerifierOptions): VerifyImage 
     try {
       artifact = await resolve(ref, scope);
     } catch (err) {
-      if (scope.signal.aborted) return abandoned(image, admission);
+      if (scope.signal.aborted) return abandoned(image, admission, { registry: ref.registry });
       return fromRegistryError(err, image, admission);
     }
     const digest = typeof artifact === 'string' ? artifact : artifact.digest;
@@ -189,7 +221,8 @@ export function createImageVerifier(options: ImageVerifierOptions): VerifyImage 
       const result = await verify(ref, artifact, { statement, scope });
       return toImageVerdict(result.verdict, image, admission, result.source === 'hit');
     } catch (err) {
-      if (scope.signal.aborted) return abandoned(image, admission, digest);
+      if (scope.signal.aborted)
+        return abandoned(image, admission, { registry: ref.registry, digest });
       // A bug or an unexpected library error: fail closed, never cached, details in the logs.
       return {
         kind: 'inconclusive',

@@ -1,0 +1,178 @@
+// The Snapshot of compiled TrustPolicies: one document per namespace view (the Ready policies
+// whose selector matches), shared by every namespace with the same view and built once; the
+// policies that are not Ready block what they would govern; one revision over all of it.
+import { createHash } from 'node:crypto';
+import type {
+  TrustPolicyDocument,
+  TrustPolicyStatement,
+  TrustStore,
+  TrustStores,
+} from '../../verify/index.js';
+import { resolveAdmission } from '../admission.js';
+import { canonicalJson, computeRevision } from '../revision.js';
+import type { BlockedPolicy, NoMatchAction, PolicyAdmission, Snapshot } from '../snapshot.types.js';
+import type { CheckedPolicy } from './policy-check.js';
+import type { ClusterState } from './types.js';
+
+export interface ClusterSnapshotParts {
+  /** Every policy, sorted by name; those with a statement are active. */
+  policies: readonly CheckedPolicy[];
+  /** Every Ready TrustStore by `type:name`. */
+  stores: ReadonlyMap<string, TrustStore>;
+  namespaces: ClusterState['namespaces'];
+  noMatch: NoMatchAction;
+}
+
+/** Bumped when what the revision covers changes, so old and new can never collide. */
+const FORMAT = 'notary-admission/crd-revision/v1';
+/** Longest policy message quoted in a denial. */
+const MAX_REASON = 300;
+const GLOBAL_SCOPE = '*';
+
+type Active = CheckedPolicy & { statement: TrustPolicyStatement };
+
+function deepFreeze<T>(value: T): T {
+  if (typeof value === 'object' && value !== null && !Object.isFrozen(value)) {
+    Object.freeze(value);
+    for (const member of Object.values(value)) deepFreeze(member);
+  }
+  return value;
+}
+
+const clip = (text: string): string =>
+  text.length > MAX_REASON ? `${text.slice(0, MAX_REASON - 3)}...` : text;
+
+function blockedReason(p: CheckedPolicy): BlockedPolicy {
+  const reason = `TrustPolicy "${p.name}" is not Ready (${p.verdict.reason}): ${clip(p.verdict.message)}`;
+  return { policy: p.name, reason };
+}
+
+/** Only the stores an active policy names: a change to an unused store changes nothing. */
+function reachableStores(
+  active: readonly Active[],
+  stores: ReadonlyMap<string, TrustStore>,
+): TrustStores {
+  const out = new Map<string, TrustStore>();
+  for (const p of active)
+    for (const ref of p.statement.trustStores) {
+      const store = stores.get(ref);
+      if (store) out.set(ref, store);
+    }
+  return out;
+}
+
+interface RevisionParts {
+  active: readonly Active[];
+  broken: readonly CheckedPolicy[];
+  trustStores: TrustStores;
+  admission: ReadonlyMap<string, PolicyAdmission>;
+  views: ReadonlyMap<string, string[]>;
+  defaultView: string[];
+  parts: ClusterSnapshotParts;
+}
+
+const sortedEntries = <T>(map: ReadonlyMap<string, T>): [string, T][] =>
+  [...map].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+
+/**
+ * computeRevision over every active statement, admission, noMatch and reachable certificate, then
+ * hashed with who sees what: the namespace views and the blocked policies. A namespace that
+ * behaves as an unknown one (default view, blocked by every broken policy) is left out, so
+ * creating an ordinary namespace does not invalidate every cached verdict.
+ */
+function revisionOf(r: RevisionParts): string {
+  const base = computeRevision({
+    document: { version: '1.0', trustPolicies: r.active.map((p) => p.statement) },
+    trustStores: r.trustStores,
+    admission: Object.fromEntries(r.admission),
+    noMatch: r.parts.noMatch,
+  });
+  const defaultKey = r.defaultView.join('\n');
+  const allBroken = r.broken.map((p) => p.name).join('\n');
+  const blockedIn = new Map<string, string[]>();
+  for (const [ns, labels] of r.parts.namespaces) {
+    const names = r.broken.filter((p) => p.matches(labels)).map((p) => p.name);
+    if (names.join('\n') !== allBroken) blockedIn.set(ns, names);
+  }
+  const views = new Map([...r.views].filter(([, v]) => v.join('\n') !== defaultKey));
+  const hashed = {
+    format: FORMAT,
+    base,
+    defaultView: r.defaultView,
+    views: sortedEntries(views),
+    blocked: r.broken.map((p) => ({ ...blockedReason(p), scopes: p.scopes })),
+    blockedIn: sortedEntries(blockedIn),
+  };
+  return createHash('sha256').update(canonicalJson(hashed)).digest('hex');
+}
+
+/** Builds the frozen snapshot (source `kubernetes`). */
+export function buildClusterSnapshot(parts: ClusterSnapshotParts): Snapshot {
+  const active = deepFreeze(
+    parts.policies.filter((p): p is Active => p.verdict.ready && p.statement !== undefined),
+  );
+  const broken = parts.policies.filter((p) => !p.verdict.ready);
+  const trustStores = reachableStores(active, parts.stores);
+  const admission = new Map<string, PolicyAdmission>(
+    active.map((p) => [p.name, Object.freeze({ ...p.admission })]),
+  );
+  const defaultView = active.filter((p) => p.emptySelector).map((p) => p.name);
+  const views = new Map<string, string[]>();
+  for (const [name, labels] of parts.namespaces)
+    views.set(
+      name,
+      active.filter((p) => p.matches(labels)).map((p) => p.name),
+    );
+  const documents = new Map<string, TrustPolicyDocument>();
+  const statements = new Map(active.map((p) => [p.name, p.statement]));
+
+  const documentFor = (namespace: string | undefined): TrustPolicyDocument => {
+    const names = (namespace !== undefined ? views.get(namespace) : undefined) ?? defaultView;
+    const key = names.join('\n');
+    let document = documents.get(key);
+    if (!document) {
+      const trustPolicies = names.map((n) => statements.get(n)!);
+      document = deepFreeze({ version: '1.0', trustPolicies });
+      documents.set(key, document);
+    }
+    return document;
+  };
+
+  const blocked = (
+    namespace: string | undefined,
+    repository: string,
+  ): BlockedPolicy | undefined => {
+    const labels = namespace !== undefined ? parts.namespaces.get(namespace) : undefined;
+    // An unknown namespace might match any selector: fail closed.
+    const candidates = broken.filter((p) => labels === undefined || p.matches(labels));
+    const exact = candidates.find((p) => p.scopes.includes(repository));
+    if (exact) return blockedReason(exact);
+    const global = candidates.find((p) => p.scopes.includes(GLOBAL_SCOPE));
+    // A broken `*` policy would not have governed a repository an active policy lists exactly.
+    if (
+      !global ||
+      documentFor(namespace).trustPolicies.some((s) => s.registryScopes.includes(repository))
+    )
+      return undefined;
+    return blockedReason(global);
+  };
+
+  const revision = revisionOf({
+    active,
+    broken,
+    trustStores,
+    admission,
+    views,
+    defaultView,
+    parts,
+  });
+  return Object.freeze({
+    revision,
+    source: 'kubernetes',
+    trustStores,
+    noMatch: parts.noMatch,
+    documentFor,
+    blocked,
+    admission: (policy: string) => admission.get(policy) ?? resolveAdmission(policy, undefined),
+  });
+}

@@ -1,0 +1,75 @@
+// The status subresource bodies the service writes: a Ready condition and observedGeneration
+// (plus the certificates of a TrustStore). Undefined when the object already says it, so an
+// unchanged cluster causes no writes, and lastTransitionTime moves only when Ready flips.
+import { canonicalJson } from '../revision.js';
+import { MAX_STATUS_CERTIFICATES } from './trust-store-object.js';
+import type {
+  Condition,
+  ObjectVerdict,
+  StoreVerdict,
+  TrustPolicyObject,
+  TrustPolicyStatus,
+  TrustStoreObject,
+  TrustStoreStatus,
+} from './types.js';
+
+/** Longest condition message written (the schema allows 32768, as metav1.Condition). */
+export const MAX_CONDITION_MESSAGE = 4096;
+
+/** RFC 3339 in seconds, as metav1.Time serialises. */
+const timestamp = (now: Date): string => now.toISOString().replace(/\.\d{3}Z$/, 'Z');
+
+function readyCondition(
+  current: readonly Condition[] | undefined,
+  verdict: ObjectVerdict,
+  now: Date,
+): Condition {
+  const status = verdict.ready ? 'True' : 'False';
+  const list: readonly Condition[] = Array.isArray(current)
+    ? (current as readonly Condition[])
+    : [];
+  const old = list.find((c) => c.type === 'Ready');
+  const keep = old?.status === status && typeof old.lastTransitionTime === 'string';
+  const message =
+    verdict.message.length > MAX_CONDITION_MESSAGE
+      ? `${verdict.message.slice(0, MAX_CONDITION_MESSAGE - 3)}...`
+      : verdict.message;
+  return {
+    type: 'Ready',
+    status,
+    reason: verdict.reason,
+    message,
+    lastTransitionTime: keep ? old.lastTransitionTime : timestamp(now),
+    observedGeneration: verdict.observedGeneration,
+  };
+}
+
+const same = (a: unknown, b: unknown): boolean => canonicalJson(a) === canonicalJson(b);
+
+/** The TrustPolicy status to write, or undefined when the object's status already says it. */
+export function policyStatus(
+  object: TrustPolicyObject,
+  verdict: ObjectVerdict,
+  now: Date,
+): TrustPolicyStatus | undefined {
+  const status: TrustPolicyStatus = {
+    observedGeneration: verdict.observedGeneration,
+    conditions: [readyCondition(object.status?.conditions, verdict, now)],
+  };
+  return same(status, object.status ?? {}) ? undefined : status;
+}
+
+/** The TrustStore status to write (with its certificates), or undefined when already there. */
+export function storeStatus(
+  object: TrustStoreObject,
+  verdict: StoreVerdict,
+  now: Date,
+): TrustStoreStatus | undefined {
+  const status: TrustStoreStatus = {
+    observedGeneration: verdict.observedGeneration,
+    conditions: [readyCondition(object.status?.conditions, verdict, now)],
+    certificates: verdict.certificates.slice(0, MAX_STATUS_CERTIFICATES),
+    certificateCount: verdict.certificates.length,
+  };
+  return same(status, object.status ?? {}) ? undefined : status;
+}

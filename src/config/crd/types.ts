@@ -1,0 +1,157 @@
+// TypeScript shapes of the TrustPolicy and TrustStore custom resources; they mirror the schemas in
+// charts/notary-admission/crds/. Objects come from the API server, so the compiler still checks
+// every value it relies on (a CRD may be older than this code, or its schema edited).
+import type {
+  TrustStoreType,
+  ValidationAction,
+  ValidationType,
+  VerificationLevel,
+} from '../../verify/index.js';
+import type { AdmissionAction, OnError } from '../snapshot.types.js';
+
+export const CRD_GROUP = 'notary-admission.dev';
+export const CRD_VERSION = 'v1alpha1';
+export const CRD_API_VERSION = 'notary-admission.dev/v1alpha1';
+export const TRUST_POLICY_PLURAL = 'trustpolicies';
+export const TRUST_STORE_PLURAL = 'truststores';
+
+export interface ObjectMeta {
+  name: string;
+  generation?: number;
+  uid?: string;
+  resourceVersion?: string;
+  creationTimestamp?: string;
+}
+
+/** metav1.LabelSelectorRequirement. */
+export interface LabelSelectorRequirement {
+  key: string;
+  operator: 'In' | 'NotIn' | 'Exists' | 'DoesNotExist';
+  values?: string[];
+}
+
+/** metav1.LabelSelector: requirements ANDed; empty (or absent) selects everything. */
+export interface LabelSelector {
+  matchLabels?: Record<string, string>;
+  matchExpressions?: LabelSelectorRequirement[];
+}
+
+/** One notation trust policy statement (its `name` is metadata.name) plus admission fields. */
+export interface TrustPolicySpec {
+  registryScopes: string[];
+  signatureVerification: {
+    level: VerificationLevel;
+    override?: Partial<Record<ValidationType, ValidationAction>>;
+    verifyTimestamp?: 'always' | 'afterCertExpiry';
+  };
+  /** `type:name`, the name being a TrustStore object's; absent for level skip. */
+  trustStores?: string[];
+  /** `"*"` alone or `x509.subject: <DN>` entries; absent for level skip. */
+  trustedIdentities?: string[];
+  /** Namespaces this policy applies in (absent or empty: all). */
+  namespaceSelector?: LabelSelector;
+  /** Default Deny (the API server applies it). */
+  action?: AdmissionAction;
+  /** Default Deny. */
+  onError?: OnError;
+  /** Default true. */
+  mutateDigest?: boolean;
+}
+
+export interface Condition {
+  type: 'Ready';
+  status: 'True' | 'False';
+  reason: string;
+  message: string;
+  lastTransitionTime: string;
+  observedGeneration: number;
+}
+
+export interface TrustPolicyStatus {
+  observedGeneration?: number;
+  conditions?: Condition[];
+}
+
+export interface TrustPolicyObject {
+  apiVersion: 'notary-admission.dev/v1alpha1';
+  kind: 'TrustPolicy';
+  metadata: ObjectMeta;
+  spec: TrustPolicySpec;
+  status?: TrustPolicyStatus;
+}
+
+/** A key of a Secret or ConfigMap in the trust namespace (the service's own). */
+export interface KeyRef {
+  name: string;
+  key: string;
+}
+
+/** Exactly one of the two. */
+export interface CertificateSource {
+  secretKeyRef?: KeyRef;
+  configMapKeyRef?: KeyRef;
+}
+
+export interface TrustStoreSpec {
+  type: TrustStoreType;
+  /** Inline PEM, each entry one or more certificates. */
+  certificates?: string[];
+  certificatesFrom?: CertificateSource[];
+}
+
+export interface CertificateStatus {
+  subject: string;
+  /** Lower-case hex SHA-256 of the DER. */
+  sha256Fingerprint: string;
+  /** RFC 3339. */
+  notAfter: string;
+}
+
+export interface TrustStoreStatus {
+  observedGeneration?: number;
+  conditions?: Condition[];
+  certificates?: CertificateStatus[];
+  /** How many certificates the store holds (for the printer column). */
+  certificateCount?: number;
+}
+
+export interface TrustStoreObject {
+  apiVersion: 'notary-admission.dev/v1alpha1';
+  kind: 'TrustStore';
+  metadata: ObjectMeta;
+  spec: TrustStoreSpec;
+  status?: TrustStoreStatus;
+}
+
+/** Everything the compiler reads, as the live source's informers hold it. */
+export interface ClusterState {
+  policies: readonly TrustPolicyObject[];
+  stores: readonly TrustStoreObject[];
+  /** Secrets of the trust namespace by name: key → decoded bytes. */
+  secrets: ReadonlyMap<string, Readonly<Record<string, Uint8Array>>>;
+  configMaps: ReadonlyMap<string, Readonly<Record<string, string>>>;
+  /** Namespace name → labels (must include kubernetes.io/metadata.name). */
+  namespaces: ReadonlyMap<string, Readonly<Record<string, string>>>;
+}
+
+/**
+ * Why an object is (not) Ready. Reasons: Valid | InvalidSpec | TrustStoreNotFound |
+ * TrustStoreNotReady | ScopeConflict | CertificateInvalid | SourceNotFound.
+ */
+export interface ObjectVerdict {
+  ready: boolean;
+  reason: string;
+  message: string;
+  observedGeneration: number;
+}
+
+export type StoreVerdict = ObjectVerdict & { certificates: CertificateStatus[] };
+
+export type ReadyReason =
+  | 'Valid'
+  | 'InvalidSpec'
+  | 'TrustStoreNotFound'
+  | 'TrustStoreNotReady'
+  | 'ScopeConflict'
+  | 'CertificateInvalid'
+  | 'SourceNotFound';
