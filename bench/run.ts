@@ -14,6 +14,7 @@ import {
 import { measure, printTable, type Row } from './stats.js';
 import { registryRows } from './registry.js';
 import { verifyRows } from './verify.js';
+import { WEBHOOK_SUITES } from './webhook.js';
 
 const RUNS = Number(process.env['BENCH_RUNS'] ?? 20);
 
@@ -83,16 +84,21 @@ async function notationBaselineRows(): Promise<Row[]> {
   return rows;
 }
 
-const SUITES: Record<string, () => Promise<Row[]>> = {
+/** A suite gives rows for the common table, or its own Markdown (the webhook suites). */
+const SUITES: Record<string, () => Promise<Row[] | string>> = {
   verify: verifyRows,
   harness: startupRows,
   notation: notationBaselineRows,
   registry: registryRows,
+  ...WEBHOOK_SUITES,
 };
 
-// `npm run bench` runs every suite; `npm run bench -- verify` only the ones named.
+// `npm run bench` runs every suite (`webhook` once, not its `webhook:<part>` sub-suites);
+// `npm run bench -- verify webhook:warm` only the ones named.
 const names = process.argv.slice(2).filter((a) => a in SUITES);
-for (const name of names.length > 0 ? names : Object.keys(SUITES)) {
+for (const name of names.length > 0 ? names : Object.keys(SUITES).filter((n) => !n.includes(':'))) {
   process.stdout.write(`\n## ${name}\n\n`);
-  printTable(await SUITES[name]!());
+  const out = await SUITES[name]!();
+  if (typeof out === 'string') process.stdout.write(out);
+  else printTable(out);
 }

@@ -35,10 +35,21 @@ const DEFAULTS = {
   observer: {},
 } satisfies Required<LruVerdictCacheOptions>;
 
-interface StoredEntry<V> extends CacheEntry<V> {
+/**
+ * A stored entry. Times are ticks of TICK_MS since the cache was made: small integers V8 keeps
+ * unboxed, where epoch milliseconds would cost a heap number each (100,000 entries must stay
+ * under 50 MB, bench/README.md). Expiry rounds down, so an entry never outlives its TTL.
+ */
+interface StoredEntry<V> {
+  readonly kind: CacheEntry<V>['kind'];
+  readonly verdict: V;
+  readonly expiresTick: number;
   /** When it was stored; a clock that moved back before this expires the entry. */
-  readonly storedAt: number;
+  readonly storedTick: number;
 }
+
+/** 10 ms: ticks stay small integers for 248 days of uptime. */
+const TICK_MS = 10;
 
 /** A bounded LRU verdict cache with TTLs and singleflight. */
 export class LruVerdictCache<V> implements VerdictCache<V> {
@@ -48,6 +59,8 @@ export class LruVerdictCache<V> implements VerdictCache<V> {
   readonly #counters: CacheCounters;
   /** Bumped by clear()/invalidate() so computations already running do not store. */
   #generation = 0;
+  /** The clock at construction: tick 0. */
+  readonly #base: number;
 
   constructor(options: LruVerdictCacheOptions = {}) {
     this.#options = { ...DEFAULTS, ...options };
@@ -58,6 +71,7 @@ export class LruVerdictCache<V> implements VerdictCache<V> {
       }
     }
     this.#lru = new Lru(this.#options.maxEntries);
+    this.#base = this.#options.now();
     this.#counters = new CacheCounters(this.#options.observer);
   }
 
@@ -91,7 +105,7 @@ export class LruVerdictCache<V> implements VerdictCache<V> {
 
   invalidate(predicate: (key: string, entry: CacheEntry<V>) => boolean): number {
     this.#generation += 1;
-    return this.#dropWhere(predicate, 'invalidated');
+    return this.#dropWhere((key, entry) => predicate(key, this.#public(entry)), 'invalidated');
   }
 
   clear(): void {
@@ -101,7 +115,7 @@ export class LruVerdictCache<V> implements VerdictCache<V> {
 
   prune(): number {
     const now = this.#options.now();
-    return this.#dropWhere((_key, entry) => isExpired(entry, now), 'expired');
+    return this.#dropWhere((_key, entry) => this.#isExpired(entry, now), 'expired');
   }
 
   stats(): CacheStats {
@@ -110,7 +124,7 @@ export class LruVerdictCache<V> implements VerdictCache<V> {
 
   #lookup(key: string): StoredEntry<V> | undefined {
     const entry = this.#lru.get(key);
-    if (entry === undefined || !isExpired(entry, this.#options.now())) return entry;
+    if (entry === undefined || !this.#isExpired(entry, this.#options.now())) return entry;
     this.#lru.delete(key);
     this.#counters.evicted('expired');
     return undefined;
@@ -121,15 +135,19 @@ export class LruVerdictCache<V> implements VerdictCache<V> {
     const now = this.#options.now();
     const expiresAt = this.#expiry(outcome, now, run.abandoned);
     if (outcome.kind === 'inconclusive' || !(expiresAt > now)) return;
+    const expiresTick = Math.floor((expiresAt - this.#base) / TICK_MS);
+    const storedTick = Math.floor((now - this.#base) / TICK_MS);
+    // Within one tick of now (or before the cache existed): not worth storing.
+    if (!(expiresTick > storedTick)) return;
     const entry: StoredEntry<V> = {
       kind: outcome.kind,
       verdict: outcome.verdict,
-      expiresAt,
-      storedAt: now,
+      expiresTick,
+      storedTick,
     };
     this.#counters.stored(outcome.kind);
     for (const [, dropped] of this.#lru.set(key, entry)) {
-      this.#counters.evicted(isExpired(dropped, now) ? 'expired' : 'size');
+      this.#counters.evicted(this.#isExpired(dropped, now) ? 'expired' : 'size');
     }
   }
 
@@ -150,6 +168,20 @@ export class LruVerdictCache<V> implements VerdictCache<V> {
     }
   }
 
+  #isExpired(entry: StoredEntry<V>, now: number): boolean {
+    const tick = (now - this.#base) / TICK_MS;
+    return tick >= entry.expiresTick || tick < entry.storedTick;
+  }
+
+  /** The entry as `invalidate` predicates see it (times in the clock's milliseconds). */
+  #public(entry: StoredEntry<V>): CacheEntry<V> {
+    return {
+      kind: entry.kind,
+      verdict: entry.verdict,
+      expiresAt: this.#base + entry.expiresTick * TICK_MS,
+    };
+  }
+
   #dropWhere(
     predicate: (key: string, entry: StoredEntry<V>) => boolean,
     reason: 'expired' | 'invalidated',
@@ -161,8 +193,4 @@ export class LruVerdictCache<V> implements VerdictCache<V> {
     }
     return doomed.length;
   }
-}
-
-function isExpired(entry: StoredEntry<unknown>, now: number): boolean {
-  return now >= entry.expiresAt || now < entry.storedAt;
 }

@@ -6,17 +6,17 @@ import { credentialsFromDockerConfig, type CredentialLookup } from '../registry/
 import type { Metrics, ReviewOperation } from '../telemetry/metrics.types.js';
 import {
   AdmissionReviewError,
-  admissionReviewResponse,
   parseAdmissionReview,
+  type admissionReviewResponse,
   reviewBudgetMs,
   type AdmissionRequest,
 } from './admission-review.js';
-import { decide, type AdmissionDecision, type ImageVerdict } from './decision.js';
+import { decide, type ImageVerdict } from './decision.js';
 import { imagesToVerify, pullIdentityOf, type ImageAtPath } from './images.js';
-import { pinPatch } from './patch.js';
+import { firstCode, logImages, respond, type Answer, type WebhookKind } from './review-answer.js';
 import type { VerifyImage } from './verify-image.js';
 
-export type WebhookKind = 'validate' | 'mutate';
+export type { WebhookKind } from './review-answer.js';
 
 /** The pino methods the handler uses (any pino Logger fits). */
 export interface ReviewLogger {
@@ -92,28 +92,6 @@ async function verifyAll(
   return Promise.all(
     images.map(async (image) => ({ ...(await byImage.get(image.image)!), image })),
   );
-}
-
-function firstCode(verdicts: readonly ImageVerdict[], problems: readonly string[]): string {
-  if (problems.length > 0) return 'IMAGE_UNREADABLE';
-  const denied = verdicts.find(
-    (v) =>
-      (v.kind === 'failed' && v.admission.action === 'Deny') ||
-      (v.kind === 'inconclusive' && v.admission.onError === 'Deny'),
-  );
-  return denied && 'code' in denied ? denied.code : '';
-}
-
-function logImages(verdicts: readonly ImageVerdict[]): object[] {
-  return verdicts.map((v) => ({
-    path: v.image.fieldPath,
-    image: v.image.image,
-    ...('digest' in v && v.digest !== undefined && { digest: v.digest }),
-    verdict: v.kind,
-    policy: v.admission.policy,
-    ...('code' in v && { code: v.code }),
-    ...(v.kind === 'verified' && v.cached === true && { cached: true }),
-  }));
 }
 
 /**
@@ -262,41 +240,6 @@ export function createReviewHandler(options: ReviewHandlerOptions) {
       'admission review',
     );
   }
-}
-
-type Answer = {
-  decision: AdmissionDecision;
-  verdicts: ImageVerdict[];
-  problems: string[];
-  snapshot?: Snapshot;
-};
-
-/** The AdmissionReview answer: /validate decides; /mutate only pins verified tags. */
-function respond(request: AdmissionRequest, outcome: Answer, webhook: WebhookKind) {
-  const { decision, verdicts, snapshot } = outcome;
-  if (webhook === 'mutate') {
-    const pins = verdicts.filter(
-      (v): v is Extract<ImageVerdict, { kind: 'verified' }> =>
-        v.kind === 'verified' && snapshot?.admission(v.admission.policy).mutateDigest === true,
-    );
-    const patch = pinPatch(pins.map((v) => ({ ...v.image, digest: v.digest })));
-    // Denials are the validating webhook's to make: the mutating one never denies.
-    const body = admissionReviewResponse({ uid: request.uid, allowed: true, patch });
-    return { body, allowed: true, verdict: 'allowed' as const };
-  }
-  const body = admissionReviewResponse({
-    uid: request.uid,
-    allowed: decision.allowed,
-    ...(decision.message !== undefined && { message: decision.message }),
-    warnings: decision.warnings,
-    auditAnnotations: decision.auditAnnotations,
-  });
-  const verdict = !decision.allowed
-    ? ('denied' as const)
-    : decision.warnings.length > 0
-      ? ('warned' as const)
-      : ('allowed' as const);
-  return { body, allowed: decision.allowed, verdict };
 }
 
 export type ReviewHandler = ReturnType<typeof createReviewHandler>;

@@ -11,17 +11,21 @@ import {
   type TrustStores,
 } from '../verify/index.js';
 
-/** What the cache holds: everything but where the image sits in the object under review. */
+/**
+ * What the cache holds: the verdict alone. The digest and policy are in the key, the image's
+ * place in the object is the review's, so a clean pass is one shared object (100,000 cached
+ * verdicts must stay under 50 MB: bench/README.md).
+ */
 export type CachedVerdict =
   | {
       result: 'verified';
-      digest: string;
       /** Validations that failed but were only logged at the policy's level (become warnings). */
-      logged: string[];
-      /** The signature manifest that passed. */
-      signature: string;
+      logged: readonly string[];
     }
-  | { result: 'failed' | 'inconclusive'; digest: string; code: string; reason: string };
+  | { result: 'failed' | 'inconclusive'; code: string; reason: string };
+
+/** The verdict of every signature that passed with nothing logged. */
+export const CLEAN_VERDICT: CachedVerdict = Object.freeze({ result: 'verified', logged: Object.freeze([]) });
 
 export interface ComputeVerdictOptions {
   registry: Pick<RegistryClient, 'signatureCandidates'>;
@@ -37,14 +41,14 @@ export interface ComputeVerdictOptions {
   maxSignatures?: number;
 }
 
-function verified(outcome: ArtifactOutcome, digest: string): Outcome<CachedVerdict> {
+function verified(outcome: ArtifactOutcome): Outcome<CachedVerdict> {
   const signature = outcome.signature;
   const logged = (signature?.results ?? [])
     .filter((r) => r.action === 'log' && r.error !== undefined)
     .map((r) => `${r.type} [${r.error!.code}]`);
   return {
     kind: 'verified',
-    verdict: { result: 'verified', digest, logged, signature: signature?.digest ?? '' },
+    verdict: logged.length === 0 ? CLEAN_VERDICT : { result: 'verified', logged },
     validUntil: signature?.validUntil?.getTime() ?? Infinity,
   };
 }
@@ -71,17 +75,17 @@ export async function computeVerdict(
       ...(options.revocation && { revocation: options.revocation }),
       ...(options.maxSignatures !== undefined && { maxSignatures: options.maxSignatures }),
     });
-    if (outcome.verified) return verified(outcome, digest);
+    if (outcome.verified) return verified(outcome);
     const error = outcome.error!;
     return {
       kind: 'failed',
-      verdict: { result: 'failed', digest, code: error.code, reason: error.message },
+      verdict: { result: 'failed', code: error.code, reason: error.message },
     };
   } catch (err) {
     if (!isRegistryError(err)) throw err;
     return {
       kind: 'inconclusive',
-      verdict: { result: 'inconclusive', digest, code: err.code, reason: err.message },
+      verdict: { result: 'inconclusive', code: err.code, reason: err.message },
     };
   }
 }

@@ -1,6 +1,7 @@
 // The per-image pipeline (architecture.md, "What flows through it"): policy → resolve → cache →
 // signatures → verify. Every path ends in an ImageVerdict; nothing here throws to the caller, and
 // nothing but a definitive verdict reaches the cache.
+import { createHash } from 'node:crypto';
 import { cacheKey, Singleflight, type VerdictCache } from '../cache/index.js';
 import type { PolicyAdmission, Snapshot } from '../config/snapshot.types.js';
 import {
@@ -100,17 +101,26 @@ function noPolicy(image: ImageAtPath, snapshot: Snapshot, repository: string): I
 
 function toImageVerdict(
   v: CachedVerdict,
-  image: ImageAtPath,
+  at: { image: ImageAtPath; digest: string },
   admission: PolicyAdmission,
   cached: boolean,
 ): ImageVerdict {
+  const { image, digest } = at;
   switch (v.result) {
     case 'verified':
-      return { kind: 'verified', image, digest: v.digest, admission, logged: v.logged, cached };
+      return { kind: 'verified', image, digest, admission, logged: [...v.logged], cached };
     case 'failed':
     case 'inconclusive':
-      return { kind: v.result, image, digest: v.digest, admission, code: v.code, reason: v.reason };
+      return { kind: v.result, image, digest, admission, code: v.code, reason: v.reason };
   }
+}
+
+/**
+ * The cache key: digest, policy revision, statement and repository, hashed to one flat 43-byte
+ * string (a template literal would keep slices of the image reference alive per entry).
+ */
+export function verdictKey(digest: string, scope: string): string {
+  return createHash('sha256').update(cacheKey(digest, scope)).digest('base64url');
 }
 
 /** Creates the pipeline that turns one image of a review into its verdict. */
@@ -147,7 +157,7 @@ export function createImageVerifier(options: ImageVerifierOptions): VerifyImage 
     // a signature is a property of the digest, so a verdict reached with pod A's pull secret may
     // serve pod B. Pulling is the kubelet's business, gated by B's own credentials. (Concurrent
     // first reviews share one verification: an inconclusive one is shared, never cached.)
-    const key = cacheKey(digest, `${snapshot.revision}/${policy.statement.name}/${repository}`);
+    const key = verdictKey(digest, `${snapshot.revision}/${policy.statement.name}/${repository}`);
     const { credentials } = policy.scope;
     const registry: Pick<ImageRegistry, 'signatureCandidates'> = credentials
       ? {
@@ -219,7 +229,7 @@ export function createImageVerifier(options: ImageVerifierOptions): VerifyImage 
     const digest = typeof artifact === 'string' ? artifact : artifact.digest;
     try {
       const result = await verify(ref, artifact, { statement, scope });
-      return toImageVerdict(result.verdict, image, admission, result.source === 'hit');
+      return toImageVerdict(result.verdict, { image, digest }, admission, result.source === 'hit');
     } catch (err) {
       if (scope.signal.aborted)
         return abandoned(image, admission, { registry: ref.registry, digest });
