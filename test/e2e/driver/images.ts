@@ -1,0 +1,158 @@
+// The images the scenarios name, pushed and signed before any scenario runs: small unique images,
+// signed by the real notation CLI (JWS or COSE; referrers API on olareg, the tag schema on
+// distribution), by a stranger's key, or carrying a byte-flipped copy of a valid signature.
+import {
+  attachSignature,
+  notationSign,
+  OciClient,
+  pushImage,
+  writeReferrersTag,
+  type Credentials,
+  type Descriptor,
+  type Pki,
+  type PushedImage,
+} from '../../harness/index.js';
+import type { Vars } from './template.js';
+
+/** The registries of the scenarios: `olareg` (referrers API), `distribution` (tag schema), `auth` (basic auth). */
+export const REGISTRY_NAMES = ['olareg', 'distribution', 'auth'] as const;
+export type RegistryName = (typeof REGISTRY_NAMES)[number];
+
+export const SIGNATURES = ['none', 'jws', 'cose', 'stranger', 'tampered'] as const;
+export type Signature = (typeof SIGNATURES)[number];
+
+/** A registry as the driver pushes to it and as the cluster names it (the same host on loopback). */
+export interface RegistryEndpoint {
+  /** `http://…` where the driver pushes and signs. */
+  url: string;
+  /** `host:port` that notation signs through (the host part of `url`). */
+  pushHost: string;
+  /** `host:port` in the image references of the scenarios' objects (what the webhook resolves). */
+  clusterHost: string;
+  referrersApi: boolean;
+  credentials?: Credentials;
+}
+
+export interface ImageSpec {
+  registry: RegistryName;
+  signature: Signature;
+}
+
+export interface Signers {
+  trusted: Pki;
+  stranger: Pki;
+}
+
+const endpoint = (reg: RegistryEndpoint) => ({ url: reg.url, host: reg.pushHost });
+
+interface ManifestJson {
+  manifests?: Descriptor[];
+  layers?: Descriptor[];
+  config?: Descriptor;
+}
+
+async function manifestJson(client: OciClient, repo: string, ref: string): Promise<ManifestJson> {
+  const res = await client.getManifest(repo, ref);
+  if (res.status !== 200) throw new Error(`manifest ${repo}@${ref}: HTTP ${res.status}`);
+  return JSON.parse(res.body.toString('utf8')) as ManifestJson;
+}
+
+async function sign(
+  reg: RegistryEndpoint,
+  image: PushedImage,
+  signer: Pki,
+  format: 'jws' | 'cose',
+) {
+  await notationSign(`${reg.pushHost}/${image.repository}@${image.digest}`, reg, {
+    key: signer.leaf.keyPath,
+    certChain: signer.chainPath,
+    format,
+    referrersApi: reg.referrersApi,
+  });
+}
+
+/** The first signature envelope of an image, as the registry serves it. */
+async function envelopeOf(reg: RegistryEndpoint, client: OciClient, image: PushedImage) {
+  const { repository, digest } = image;
+  const list: ManifestJson = reg.referrersApi
+    ? (JSON.parse(
+        (await client.request('GET', `/v2/${repository}/referrers/${digest}`)).body.toString(),
+      ) as ManifestJson)
+    : await manifestJson(client, repository, digest.replace(':', '-'));
+  const first = list.manifests?.[0];
+  if (!first) throw new Error(`${repository}@${digest} has no signature`);
+  const layer = (await manifestJson(client, repository, first.digest)).layers?.[0];
+  if (!layer) throw new Error(`signature ${first.digest} has no layer`);
+  const bytes = (await client.getBlob(repository, layer.digest)).body;
+  return { mediaType: layer.mediaType, bytes };
+}
+
+/** A JWS envelope with the last byte of its signature flipped (still well-formed JSON). */
+function flipJwsSignature(bytes: Buffer): Buffer {
+  const jws = JSON.parse(bytes.toString('utf8')) as Record<string, unknown>;
+  const signature = Buffer.from(String(jws['signature']), 'base64url');
+  signature[signature.length - 1]! ^= 0x01;
+  return Buffer.from(JSON.stringify({ ...jws, signature: signature.toString('base64url') }));
+}
+
+/**
+ * An image whose only signature is its own, valid one with a flipped byte: signed under
+ * `<repo>-source`, then the same manifest (same digest) and the tampered envelope put in `repo`.
+ */
+async function pushTampered(reg: RegistryEndpoint, repo: string, signer: Pki) {
+  const client = new OciClient(reg, reg.credentials);
+  const source = await pushImage(endpoint(reg), `${repo}-source`, {
+    credentials: reg.credentials,
+  });
+  await sign(reg, source, signer, 'jws');
+  const envelope = await envelopeOf(reg, client, source);
+  const manifest = await client.getManifest(source.repository, source.digest);
+  const parsed = JSON.parse(manifest.body.toString('utf8')) as ManifestJson;
+  for (const blob of [parsed.config!, ...(parsed.layers ?? [])])
+    await client.pushBlob(repo, (await client.getBlob(source.repository, blob.digest)).body);
+  await client.pushManifest(repo, source.tag, source.mediaType, manifest.body);
+  const subject = { mediaType: source.mediaType, digest: source.digest, size: source.size };
+  const tampered = { mediaType: envelope.mediaType, bytes: flipJwsSignature(envelope.bytes) };
+  const signature = await attachSignature(reg, {
+    repository: repo,
+    subject,
+    envelope: tampered,
+    credentials: reg.credentials,
+  });
+  if (!reg.referrersApi)
+    await writeReferrersTag(reg, {
+      repository: repo,
+      subject,
+      signatures: [signature],
+      ...(reg.credentials && { credentials: reg.credentials }),
+    });
+  return { ...source, repository: repo };
+}
+
+/** Pushes (and signs) one image; returns its template variables. */
+export async function prepareImage(
+  reg: RegistryEndpoint,
+  repo: string,
+  o: { signature: Signature; signers: Signers },
+): Promise<Vars> {
+  let image: PushedImage;
+  if (o.signature === 'tampered') image = await pushTampered(reg, repo, o.signers.trusted);
+  else {
+    image = await pushImage(endpoint(reg), repo, { credentials: reg.credentials });
+    if (o.signature === 'jws' || o.signature === 'cose')
+      await sign(reg, image, o.signers.trusted, o.signature);
+    if (o.signature === 'stranger') await sign(reg, image, o.signers.stranger, 'jws');
+  }
+  const ref = `${reg.clusterHost}/${repo}:${image.tag}`;
+  return {
+    /** `host/repo:tag`, what the objects name. */
+    ref,
+    /** `host/repo`, a registry scope. */
+    repo: `${reg.clusterHost}/${repo}`,
+    digest: image.digest,
+    /** `sha256:3f1c4e0f1b7c…`, as denial messages shorten digests. */
+    short: `${image.digest.slice(0, 19)}…`,
+    /** `host/repo:tag@sha256:…`, what the mutating webhook pins a tag to. */
+    pinned: `${ref}@${image.digest}`,
+  };
+}
