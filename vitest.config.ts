@@ -12,10 +12,16 @@ export default defineConfig({
       },
       {
         // Real components (registries, notation, openssl, etcd, kube-apiserver) on 127.0.0.1:
-        // the harness's self-tests, and the product's integration tests that use them.
+        // the harness's self-tests, the product's integration tests that use them, the e2e
+        // scenarios (test/e2e) and the short reliability runs (test/reliability).
         test: {
           name: 'harness',
-          include: ['test/harness/**/*.test.ts', 'test/integration/**/*.test.ts'],
+          include: [
+            'test/harness/**/*.test.ts',
+            'test/integration/**/*.test.ts',
+            'test/e2e/**/*.test.ts',
+            'test/reliability/**/*.test.ts',
+          ],
           globalSetup: ['./test/support/ensure-tools.ts'],
           testTimeout: 120_000,
           hookTimeout: 180_000,
