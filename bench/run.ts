@@ -11,6 +11,7 @@ import {
   type KeySpec,
   type Registry,
 } from '../test/harness/index.js';
+import { COMPARE_SUITES } from './compare.js';
 import { measure, printTable, type Row } from './stats.js';
 import { registryRows } from './registry.js';
 import { verifyRows } from './verify.js';
@@ -91,6 +92,7 @@ const SUITES: Record<string, () => Promise<Row[] | string>> = {
   notation: notationBaselineRows,
   registry: registryRows,
   ...WEBHOOK_SUITES,
+  ...COMPARE_SUITES,
 };
 
 // `npm run bench` runs every suite (`webhook` once, not its `webhook:<part>` sub-suites);

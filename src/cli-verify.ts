@@ -2,12 +2,11 @@
 // (same trust policy and trust store files, same messages, same exit codes), with the product's
 // registry client, revocation fetcher and verifier, so its verdict is the webhook's.
 import { readFile } from 'node:fs/promises';
-import {
-  ConfigError,
-  loadFileSnapshot,
-  type Snapshot,
-  type VerifySettings,
-} from './config/index.js';
+// Direct imports: src/config/index.js would load @kubernetes/client-node (see cli.ts).
+import { ConfigError } from './config/errors.js';
+import { loadFileSnapshot } from './config/file-snapshot.js';
+import type { VerifySettings } from './config/settings.js';
+import type { Snapshot } from './config/snapshot.types.js';
 import {
   createRevocationFetcher,
   isRegistryError,

@@ -4,17 +4,19 @@ import { readFileSync, realpathSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { EXIT, type VerifyIo } from './cli-report.js';
 import { runVerify, type VerifyDeps } from './cli-verify.js';
+// The config pieces directly, not src/config/index.js: that one loads @kubernetes/client-node,
+// and `verify` (a short-lived process) must not pay a second of start-up for it (bench/README.md).
 import {
-  ConfigError,
-  processEnvironment,
   parseServeArgs,
   parseVerifyArgs,
   serveHelp,
   verifyHelp,
   wantsHelp,
-  type Env,
-} from './config/index.js';
-import { startService, type Service, type ServiceOverrides } from './main.js';
+} from './config/args.js';
+import { processEnvironment } from './config/env.js';
+import { ConfigError } from './config/errors.js';
+import type { Env } from './config/notation-dir.js';
+import type { Service, ServiceOverrides } from './main.js';
 
 export { EXIT } from './cli-report.js';
 
@@ -105,6 +107,8 @@ async function serve(argv: readonly string[], io: CliIo, options: CliOptions): P
   let service: Service;
   try {
     const settings = parseServeArgs(argv, options.env ?? processEnvironment());
+    // The webhook (Fastify, informers) is loaded only for `serve`.
+    const { startService } = await import('./main.js');
     service = await startService(settings, options.service);
   } catch (err) {
     if (err instanceof ConfigError) return configFailure(err, io);

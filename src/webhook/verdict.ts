@@ -25,7 +25,10 @@ export type CachedVerdict =
   | { result: 'failed' | 'inconclusive'; code: string; reason: string };
 
 /** The verdict of every signature that passed with nothing logged. */
-export const CLEAN_VERDICT: CachedVerdict = Object.freeze({ result: 'verified', logged: Object.freeze([]) });
+export const CLEAN_VERDICT: CachedVerdict = Object.freeze({
+  result: 'verified',
+  logged: Object.freeze([]),
+});
 
 export interface ComputeVerdictOptions {
   registry: Pick<RegistryClient, 'signatureCandidates'>;
