@@ -7,7 +7,14 @@ import {
   type NetworkAllowance,
 } from './address-guard.js';
 import { decodeBody, discard, drain, readCapped, tooLarge } from './body.js';
+import {
+  HostBreakers,
+  type BreakerOptions,
+  type BreakerState,
+  type CallVerdict,
+} from './breaker.js';
 import { RegistryError, isRegistryError, redact } from './errors.js';
+import { isRetriableStatus, shouldRetry } from './retry.js';
 
 export interface TransportOptions {
   /** `host[:port]` reached over plain HTTP; every other host must speak HTTPS. */
@@ -23,6 +30,10 @@ export interface TransportOptions {
   now: () => number;
   /** Told of every HTTP exchange: its host and status, or 'error' when none came back. */
   onResponse?: ((host: string, status: number | 'error') => void) | undefined;
+  /** The per-host circuit breaker (breaker.ts); on with its defaults unless `false`. */
+  breaker?: Omit<BreakerOptions, 'now' | 'onStateChange'> | false | undefined;
+  /** Told when a registry host's circuit opens, half-opens or closes (for a metric). */
+  onCircuit?: ((host: string, state: BreakerState) => void) | undefined;
 }
 
 export interface HttpRequest {
@@ -55,7 +66,6 @@ export interface HttpResponse {
 
 const ERROR_BODY_CAP = 64 * 1024;
 const REDIRECTS = new Set([301, 302, 303, 307, 308]);
-const RETRIABLE_NETWORK = new Set(['ECONNRESET', 'EPIPE', 'UND_ERR_SOCKET', 'UND_ERR_CLOSED']);
 /** Left over after a Retry-After wait, for the retried request itself. */
 const RETRY_MARGIN_MS = 200;
 
@@ -102,27 +112,74 @@ export class Transport {
   readonly #inFlight = new Map<string, number>();
   /** host → time before which it asked us (429 + Retry-After) not to call. */
   readonly #holds = new Map<string, number>();
+  readonly #breakers: HostBreakers | undefined;
+  /** Exchanges each request made: a call that made none tells the breaker nothing. */
+  readonly #exchanges = new WeakMap<HttpRequest, number>();
 
   constructor(options: TransportOptions) {
     this.#options = options;
+    this.#breakers =
+      options.breaker === false
+        ? undefined
+        : new HostBreakers({
+            ...options.breaker,
+            now: options.now,
+            onStateChange: options.onCircuit,
+          });
   }
 
+  /** One call through the host's circuit breaker: refused at once while it is open. */
   async request(req: HttpRequest): Promise<HttpResponse> {
-    const idempotent = (req.method ?? 'GET') !== 'POST';
+    this.#checkHold(req.url);
+    const permit = this.#breakers?.admit(req.url.host);
+    try {
+      const res = await this.#attempts(req);
+      // 501 (a registry without HEAD, say) is an answer from a working server, not a failure.
+      const failed = res.status === 429 || isRetriableStatus(res.status);
+      permit?.done(failed ? 'failure' : 'success', { status: res.status });
+      return res;
+    } catch (err) {
+      const held = (this.#holds.get(req.url.host) ?? 0) - this.#options.now();
+      const status = isRegistryError(err) ? err.status : undefined;
+      permit?.done(this.#verdictOf(err, req), {
+        ...(status !== undefined && { status }),
+        ...(held > 0 && { retryAfterMs: held }),
+      });
+      throw err;
+    }
+  }
+
+  /** The attempts of one call: at most one retry (retry.ts), or one wait for a Retry-After. */
+  async #attempts(req: HttpRequest): Promise<HttpResponse> {
+    const method = req.method ?? 'GET';
+    const startedAt = this.#options.now();
     for (let attempt = 0; ; attempt++) {
-      this.#checkHold(req.url);
-      const retry = attempt === 0 && idempotent;
+      if (attempt > 0) this.#checkHold(req.url);
+      const ctx = () => ({
+        attempt,
+        method,
+        startedAt,
+        now: this.#options.now(),
+        deadline: req.deadline,
+      });
       let res: HttpResponse;
       try {
         res = await this.#follow(req);
       } catch (err) {
-        if (this.#retryable(err, req, retry)) continue;
+        if (this.#retryable(err, req, ctx())) continue;
         throw this.#failed(err, req);
       }
-      if (res.status >= 500 && retry) continue;
+      if (shouldRetry({ status: res.status }, ctx())) continue;
       if (res.status !== 429) return res;
-      await this.#rateLimited(res, req, retry);
+      await this.#rateLimited(res, req, attempt === 0 && method !== 'POST');
     }
+  }
+
+  /** What a failed call says of its host: nothing unless it reached it (and was not cut short). */
+  #verdictOf(err: unknown, req: HttpRequest): CallVerdict {
+    if ((this.#exchanges.get(req) ?? 0) === 0 || req.signal.aborted) return 'neutral';
+    const code = this.#toRegistryError(err, req).code;
+    return code === 'NETWORK' || code === 'RATE_LIMITED' ? 'failure' : 'neutral';
   }
 
   /** Waits out a 429's Retry-After when it fits the deadline; otherwise holds the host and throws. */
@@ -140,9 +197,9 @@ export class Transport {
   }
 
   /** A network error worth the one retry of an idempotent request. */
-  #retryable(err: unknown, req: HttpRequest, retry: boolean): boolean {
-    if (!retry || this.#toRegistryError(err, req).code !== 'NETWORK') return false;
-    return RETRIABLE_NETWORK.has(errorCode(err) ?? '');
+  #retryable(err: unknown, req: HttpRequest, ctx: Parameters<typeof shouldRetry>[1]): boolean {
+    if (this.#toRegistryError(err, req).code !== 'NETWORK') return false;
+    return shouldRetry({ errorCode: errorCode(err) }, ctx);
   }
 
   /** The coded error of a failed exchange; a timeout also retires the origin's idle pool. */
@@ -245,6 +302,7 @@ export class Transport {
   ): Promise<HttpResponse> {
     const key = this.#key(url, this.#allowance(req));
     this.#inFlight.set(key, (this.#inFlight.get(key) ?? 0) + 1);
+    this.#exchanges.set(req, (this.#exchanges.get(req) ?? 0) + 1);
     try {
       const res = await this.#exchangeOn(key, url, headers, req);
       this.#options.onResponse?.(url.host, res.status);
