@@ -71,17 +71,27 @@ const t49: Part = async (world) => {
       return { image: world.via(proxy.host, image), truth: image.truth };
     };
     await runAtRate({ clients: apis, rps: 50, durationMs: 60_000, shot });
-    const samples = [{ at: 0, ...(await child.probe(true)), registry: proxy.sockets().open }];
+    // The API servers' connections (the load's) and the registry pool's vary with the load;
+    // every other descriptor must stay put.
+    const api = () =>
+      apis.reduce((n, a) => n + a.counters.connectionsOpened - a.counters.connectionsClosed, 0);
+    const sample = async (at: number) => ({
+      at,
+      ...(await child.probe(true)),
+      registry: proxy.sockets().open,
+      api: api(),
+    });
+    const samples = [await sample(0)];
     const records: ShotRecord[] = [];
     for (let minute = 1; minute <= MINUTES; minute++) {
       records.push(...(await runAtRate({ clients: apis, rps: 50, durationMs: 60_000, shot })));
-      samples.push({ at: minute, ...(await child.probe(true)), registry: proxy.sockets().open });
+      samples.push(await sample(minute));
     }
     const s = summarize(records);
     const first = samples[0]!;
     const last = samples.at(-1)!;
     const drift = last.heapUsed / first.heapUsed - 1;
-    const fixed = (p: (typeof samples)[number]) => p.fds - p.registry;
+    const fixed = (p: (typeof samples)[number]) => p.fds - p.registry - p.api;
     return {
       figures: {
         minutes: MINUTES,
@@ -96,6 +106,8 @@ const t49: Part = async (world) => {
           fds: p.fds,
           sockets: p.sockets,
           registrySockets: p.registry,
+          apiConnections: p.api,
+          otherFds: fixed(p),
           timers: p.resources['Timeout'] ?? 0,
         })),
       },

@@ -92,13 +92,20 @@ describe('T-47 replica loss behind a round-robin proxy', () => {
       reviews: s.total,
       connectionsHandedBeforeKill: atKill.handed,
       connectionsOpenToKilled: atKill.open,
-      failed: failed.map((r) => ({ code: r.code, sentAtMs: Math.round(r.sentAt) })),
+      failed: failed.map((r) => ({
+        code: r.code,
+        sentAtMs: Math.round(r.sentAt),
+        failedAtMs: Math.round(r.sentAt + r.latencyMs),
+      })),
       byTruth: s.byTruth,
       latencyMs: s.latencyMs,
       afterKill: { reviews: after.total, failed: after.failed, latencyMs: after.latencyMs },
       survivorConnections: balancer.stats()[1],
       killedSignal: exit.signal,
       killedAfterMs: Math.round(exit.at - killedAt),
+      // What broke where, should anything fail outside the kill (for diagnosis).
+      balancerErrors: balancer.errors().slice(0, 10),
+      replicaStderr: replicas.map((r) => r.output().stderr.slice(0, 300)),
     });
     expect(exit.signal).toBe('SIGKILL');
     // Both replicas had connections (and so load) before the kill.
@@ -110,6 +117,8 @@ describe('T-47 replica loss behind a round-robin proxy', () => {
     for (const r of failed) {
       expect(['ECONNRESET', 'UND_ERR_SOCKET', 'EPIPE']).toContain(r.code);
       expect(r.sentAt).toBeLessThan(killMs + SETTLE_MS);
+      // …and still unanswered when the replica died (a failure before the kill is a bug).
+      expect(r.sentAt + r.latencyMs).toBeGreaterThanOrEqual(killMs - 10);
     }
     expect(after.failed).toBe(0);
     expect(after.byTruth.signed.admitted).toBeGreaterThan(0);

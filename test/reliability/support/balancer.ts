@@ -14,6 +14,8 @@ export interface Balancer {
   url: string;
   /** Connections handed to each upstream so far, and open now. */
   stats(): { handed: number; open: number }[];
+  /** Why connections to upstreams failed or broke (error codes), for the report. */
+  errors(): string[];
   close(): Promise<void>;
 }
 
@@ -21,6 +23,9 @@ export async function startBalancer(upstreams: Upstream[]): Promise<Balancer> {
   const handed = upstreams.map(() => 0);
   const open = upstreams.map(() => 0);
   const sockets = new Set<Socket>();
+  const errors: string[] = [];
+  const note = (where: string) => (err: NodeJS.ErrnoException) =>
+    void errors.push(`${where} ${err.code ?? err.message} at ${Math.round(performance.now())}`);
   let next = 0;
 
   /** Connects to upstream `i`, or the ones after it that accept; null when none does. */
@@ -30,7 +35,8 @@ export async function startBalancer(upstreams: Upstream[]): Promise<Balancer> {
       const index = i % upstreams.length;
       const up = net.connect(upstreams[index]!);
       up.once('connect', () => resolve({ socket: up, index }));
-      up.once('error', () => {
+      up.once('error', (err: NodeJS.ErrnoException) => {
+        note(`connect ${index}`)(err);
         up.destroy();
         void connect(index + 1, tries + 1).then(resolve);
       });
@@ -56,8 +62,14 @@ export async function startBalancer(upstreams: Upstream[]): Promise<Balancer> {
         client.destroy();
       });
       client.on('close', () => up.destroy());
-      up.on('error', () => client.destroy());
-      client.on('error', () => up.destroy());
+      up.on('error', (err: NodeJS.ErrnoException) => {
+        note(`upstream ${index}`)(err);
+        client.destroy();
+      });
+      client.on('error', (err: NodeJS.ErrnoException) => {
+        note('client')(err);
+        up.destroy();
+      });
       client.pipe(up);
       up.pipe(client);
       client.resume();
@@ -68,6 +80,7 @@ export async function startBalancer(upstreams: Upstream[]): Promise<Balancer> {
   return {
     url: `https://127.0.0.1:${port}`,
     stats: () => upstreams.map((_, i) => ({ handed: handed[i]!, open: open[i]! })),
+    errors: () => [...errors],
     close: () =>
       new Promise((resolve) => {
         for (const s of sockets) s.destroy();
