@@ -129,7 +129,7 @@ export const VARIANTS: Record<string, { label: string; fill: () => unknown }> = 
     label: 'as it is: LruVerdictCache, verdictKey (hashed), the shared clean CachedVerdict',
     fill: () =>
       fillReal<CachedVerdict>(
-        (x) => verdictKey(x.digest, `${REVISION}/${POLICY}/${x.repository}`),
+        (x) => verdictKey(x.digest, REVISION, POLICY, x.repository),
         () => CLEAN_VERDICT,
       ),
   },

@@ -102,7 +102,8 @@ function startService(b: Bench, host: string): Promise<TestService> {
   return startTestService({
     trustPolicy: policy(),
     trustStores: { ca: { bench: [b.pki.root.pem] } },
-    flags: ['--insecure-registry', host],
+    // Like `notation verify`, /validate resolves tags itself here (no /mutate pins them first).
+    flags: ['--insecure-registry', host, '--no-mutating-webhook'],
   });
 }
 

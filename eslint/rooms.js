@@ -3,22 +3,28 @@
 // `../../registry/client.js` is not; no-restricted-imports only sees the import string.
 import path from 'node:path';
 
-/** What each room under src/ may import, from the project and from npm. */
+/**
+ * What each room under src/ may import, from the project and from npm: `deniedPackages` lists
+ * what it must not use; `allowedPackages`, where given, is the only npm its code may use (node:
+ * builtins always; its tests may use the test tools).
+ */
 export const ROOMS = {
+  // The one normal form of names (standing decision 9, ADR 0005): pure, imports nothing.
+  names: { rooms: ['names'], allowedPackages: [] },
   verify: {
-    rooms: ['verify'],
+    rooms: ['verify', 'names'],
     deniedPackages: ['fastify', '@kubernetes/client-node', 'pino', 'prom-client', 'undici'],
   },
   registry: {
-    rooms: ['registry'],
+    rooms: ['registry', 'names'],
     typeOnlyRooms: ['verify'],
     deniedPackages: ['fastify', '@kubernetes/client-node'],
   },
-  config: { rooms: ['config', 'verify'], deniedPackages: ['fastify'] },
+  config: { rooms: ['config', 'verify', 'names'], deniedPackages: ['fastify'] },
   cache: { rooms: ['cache'], deniedPackages: ['fastify', '@kubernetes/client-node', 'undici'] },
   telemetry: { rooms: ['telemetry'], deniedPackages: [] },
   webhook: {
-    rooms: ['webhook', 'verify', 'registry', 'config', 'cache', 'telemetry'],
+    rooms: ['webhook', 'verify', 'registry', 'config', 'cache', 'telemetry', 'names'],
     deniedPackages: [],
   },
 };
@@ -38,6 +44,14 @@ function packageName(spec) {
   return spec.startsWith('@') ? parts.slice(0, 2).join('/') : parts[0];
 }
 
+/** A room's npm rule; a test may use the test tools (vitest, fast-check) whatever it allows. */
+function packageAllowed(rule, spec, isTest) {
+  const pkg = packageName(spec);
+  const allowed = isTest ? undefined : rule.allowedPackages;
+  if (allowed && !spec.startsWith('node:') && !allowed.includes(pkg)) return false;
+  return !rule.deniedPackages?.includes(pkg);
+}
+
 /** @type {import('eslint').Rule.RuleModule} */
 export const roomsRule = {
   meta: {
@@ -55,11 +69,12 @@ export const roomsRule = {
     const from = roomOf(file);
     const rule = from && ROOMS[from];
     if (!rule) return {};
+    const isTest = /\.test\.[cm]?[jt]s$/.test(file);
     const check = (node, spec, typeOnly) => {
       if (typeof spec !== 'string') return;
       if (!spec.startsWith('.')) {
         const pkg = packageName(spec);
-        if (rule.deniedPackages.includes(pkg))
+        if (!packageAllowed(rule, spec, isTest))
           context.report({ node, messageId: 'pkg', data: { from, pkg } });
         return;
       }

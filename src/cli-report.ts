@@ -27,7 +27,7 @@ export interface VerifyReport {
   /** The digest verified (a tag resolved to it); absent when it could not be resolved. */
   digest?: string;
   verified: boolean;
-  /** The registry, the network or the deadline stopped verification: no verdict was reached. */
+  /** The registry could not be asked (network, deadline, 5xx, 429, auth): no verdict was reached. */
   inconclusive: boolean;
   /** The trust policy statement that applied. */
   policy?: string;
@@ -101,7 +101,10 @@ export function reportOutcome(base: ReportBase, outcome: ArtifactOutcome): Verif
   };
 }
 
-/** The report when the registry, the network or the deadline stopped verification. */
+/**
+ * The report when verification stopped on an error: inconclusive when the registry, the network
+ * or the deadline stopped it; not when the registry answered (a tag that does not exist, junk).
+ */
 export function reportError(base: ReportBase, err: unknown): VerifyReport {
   const error = isRegistryError(err)
     ? { code: err.code, message: err.message }
@@ -109,7 +112,7 @@ export function reportError(base: ReportBase, err: unknown): VerifyReport {
   return {
     ...head(base),
     verified: false,
-    inconclusive: true,
+    inconclusive: !isRegistryError(err) || err.kind === 'availability',
     failures: [],
     warnings: [...base.warnings],
     error,

@@ -137,6 +137,17 @@ describe('reportError', () => {
     });
   });
 
+  describe('when the registry answered that the tag does not exist', () => {
+    it('returns a report that is not inconclusive, with the registry code', () => {
+      const err = new RegistryError('MANIFEST_UNKNOWN', 'r has no manifest (404)', { status: 404 });
+      expect(reportError(BASE, err)).toMatchObject({
+        verified: false,
+        inconclusive: false,
+        error: { code: 'MANIFEST_UNKNOWN', message: 'r has no manifest (404)' },
+      });
+    });
+  });
+
   describe('when something unexpected failed', () => {
     it('returns INTERNAL_ERROR with the message', () => {
       expect(reportError(BASE, new TypeError('boom')).error).toEqual({
@@ -281,13 +292,13 @@ describe('runVerify', () => {
   });
 
   describe('when the registry does not know the tag', () => {
-    it('exits 1 with the registry code (inconclusive)', async () => {
+    it('exits 1 with the registry code (the registry answered: not inconclusive)', async () => {
       const { io, out, err } = capture();
       expect(await runVerify(settings({}), io)).toBe(EXIT.NOT_VERIFIED);
       expect(out).toEqual([]);
       expect(err.join('')).toMatch(
         new RegExp(
-          `^Error: could not verify ${registryHost}/acme/api:1\\.4: ${registryHost} has no manifest acme/api:1\\.4 \\(404\\) \\[MANIFEST_UNKNOWN\\]\\n$`,
+          `^Error: signature verification failed: ${registryHost} has no manifest acme/api:1\\.4 \\(404\\) \\[MANIFEST_UNKNOWN\\]\\n$`,
         ),
       );
       expect(requests).toContain('HEAD /v2/acme/api/manifests/1.4');
@@ -300,7 +311,7 @@ describe('runVerify', () => {
       expect(report).toMatchObject({
         reference: `${registryHost}/acme/api:1.4`,
         verified: false,
-        inconclusive: true,
+        inconclusive: false,
         failures: [],
         warnings: [],
         error: { code: 'MANIFEST_UNKNOWN' },

@@ -15,7 +15,12 @@ import {
 } from './config/index.js';
 import { loadKubeConfig, openKubernetesSource } from './config/kubernetes-source.js';
 import { createPullSecretResolver } from './config/pull-secrets.js';
-import { createRevocationFetcher, RegistryClient, type HostResolver } from './registry/index.js';
+import {
+  createRevocationFetcher,
+  DEFAULT_GUARD_SETTINGS,
+  RegistryClient,
+  type HostResolver,
+} from './registry/index.js';
 import {
   createLogger,
   createMetrics,
@@ -75,6 +80,15 @@ async function registryOptions(settings: ServeSettings) {
       : await readFile(settings.registryCredentialsFile, 'utf8');
   return { caBundles, ...(credentials !== undefined && { credentials }) };
 }
+
+/**
+ * What an address refusal tells the operator: a registry named in any of these is trusted
+ * wherever it resolves (link-local and metadata aside); other ranges need the allowance.
+ */
+const GUARD_SETTINGS = {
+  ...DEFAULT_GUARD_SETTINGS,
+  networks: `${DEFAULT_GUARD_SETTINGS.networks} (chart: config.allowPrivateNetworks)`,
+};
 
 async function servingTls(settings: ServeSettings) {
   if (settings.tlsCert !== undefined && settings.tlsKey !== undefined)
@@ -171,6 +185,7 @@ async function pipeline(w: Wiring, policies: ServicePolicies) {
     ...(await registryOptions(settings)),
     ...guard,
     insecureRegistries: settings.insecureRegistries,
+    guardSettings: GUARD_SETTINGS,
     now,
   });
   const fetcher = createRevocationFetcher(guard);
@@ -184,6 +199,7 @@ async function pipeline(w: Wiring, policies: ServicePolicies) {
     cache,
     ...(revocation && { revocation }),
     now,
+    maxSignatures: settings.maxSignatures,
     onVerification: ({ result, seconds }) => metrics.verificationDuration(result, seconds),
   });
   const handleReview = createReviewHandler({
@@ -196,6 +212,12 @@ async function pipeline(w: Wiring, policies: ServicePolicies) {
     },
     metrics,
     now,
+    // --no-mutating-webhook: nothing pins tags before /validate, which then resolves them itself.
+    mutatingWebhook: settings.mutatingWebhook,
+    // The Kubernetes source reads the labels of namespaces its informer has not seen yet.
+    ...(policies.namespaceLabels && {
+      namespaceLabels: policies.namespaceLabels.bind(policies),
+    }),
     // --pull-secrets: each pod's imagePullSecrets, then its ServiceAccount's, before ours.
     ...(settings.pullSecrets && {
       pullSecrets: createPullSecretResolver({ kubeConfig: loadKubeConfig(settings.kubeconfig) }),

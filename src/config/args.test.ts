@@ -57,8 +57,10 @@ describe('parseServeArgs', () => {
         keepAliveTimeoutMs: 120_000,
         cache: { enabled: true, maxEntries: 100_000, positiveTtlMs: 300_000, failureTtlMs: 30_000 },
         revocation: 'online',
+        mutatingWebhook: true,
         admission: {},
         noMatch: 'Deny',
+        maxSignatures: 32,
       });
     });
   });
@@ -97,6 +99,8 @@ describe('parseServeArgs', () => {
           '--no-cache',
           '--revocation=offline',
           '--no-match=Warn',
+          '--no-mutating-webhook',
+          '--max-signatures=5',
         ],
         {},
       );
@@ -114,7 +118,7 @@ describe('parseServeArgs', () => {
         policySource: 'file',
         trustPolicyPath: path.join(cwd, 'examples/trustpolicy.json'),
         trustStoreDir: path.join(cwd, 'examples/truststore'),
-        insecureRegistries: ['registry.local:5000', '127.0.0.1'],
+        insecureRegistries: ['registry.local:5000', '127.0.0.1:80'],
         allowPrivateNetworks: ['10.0.0.0/8', '::1'],
         registryCaFiles: { 'ghcr.io': '/ca/ghcr.pem', 'r.local': path.join(cwd, 'ca.pem') },
         registryCredentialsFile: '/docker/config.json',
@@ -126,8 +130,10 @@ describe('parseServeArgs', () => {
         keepAliveTimeoutMs: 120_000,
         cache: { enabled: false, maxEntries: 10, positiveTtlMs: 60_000, failureTtlMs: 0 },
         revocation: 'offline',
+        mutatingWebhook: false,
         admission: {},
         noMatch: 'Warn',
+        maxSignatures: 5,
       });
     });
 
@@ -135,6 +141,17 @@ describe('parseServeArgs', () => {
       expect(parseServeArgs(['--allow-private-network', 'all'], HOME).allowPrivateNetworks).toBe(
         true,
       );
+    });
+  });
+
+  describe('when the mutating webhook is off (environment or config file)', () => {
+    it('returns mutatingWebhook false', async () => {
+      const env = { ...HOME, NOTARY_ADMISSION_NO_MUTATING_WEBHOOK: 'true' };
+      expect(parseServeArgs([], env).mutatingWebhook).toBe(false);
+      const file = await configFile({ mutatingWebhook: false });
+      expect(parseServeArgs(['--config', file], HOME).mutatingWebhook).toBe(false);
+      const on = await configFile({ mutatingWebhook: true }, 'on.json');
+      expect(parseServeArgs(['--config', on], HOME).mutatingWebhook).toBe(true);
     });
   });
 
@@ -149,6 +166,13 @@ describe('parseServeArgs', () => {
       });
       expect(settings.port).toBe(9443);
       expect(settings.insecureRegistries).toEqual(['a.local:5000', 'b.local']);
+      const spelt = parseServeArgs([], {
+        ...HOME,
+        NOTARY_ADMISSION_INSECURE_REGISTRY: 'A.Local:05000, a.local:5000, b.local.',
+        NOTARY_ADMISSION_REGISTRY_CA: 'Registry.Example.com:443=/ca.pem',
+      });
+      expect(spelt.insecureRegistries).toEqual(['a.local:5000', 'b.local']);
+      expect(spelt.registryCaFiles).toEqual({ 'registry.example.com': '/ca.pem' });
       expect(settings.cache.enabled).toBe(false);
       expect(settings.metricsPort).toBe(9090);
     });
@@ -297,6 +321,16 @@ describe('parseServeArgs', () => {
         ['--insecure-registry', 'http://r.local'],
         '--insecure-registry',
         '--insecure-registry: "http://r.local" is not a registry host[:port] (e.g. registry.local:5000)',
+      ],
+      [
+        ['--insecure-registry', 'r.local', '--insecure-registry', 'R.local.:080'],
+        '--insecure-registry',
+        '--insecure-registry: "r.local" and "r.local:80" name the same plain-HTTP registry: list it once, as Pods name it',
+      ],
+      [
+        ['--insecure-registry', 'r.local:443'],
+        '--insecure-registry',
+        '--insecure-registry: "r.local:443": plain HTTP on port 443 cannot be named (the normal form leaves :443 out, so "r.local" means https or port 80)',
       ],
       [['--registry-ca', 'r.local'], '--registry-ca', '--registry-ca: "r.local" is not HOST=FILE'],
       [
@@ -548,7 +582,7 @@ describe('parseVerifyArgs', () => {
         timeoutMs: 30_000,
         revocation: 'online',
         userMetadata: {},
-        maxSignatures: 100,
+        maxSignatures: 32,
         insecureReference: false,
       });
     });

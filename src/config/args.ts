@@ -36,6 +36,7 @@ import {
 } from './sources.js';
 import {
   BadValue,
+  checkPlainHttpHosts,
   parseChoice,
   parseDnsName,
   parseDuration,
@@ -44,6 +45,7 @@ import {
   parseListenHost,
   parseNetworkAllowance,
   parsePort,
+  parsePlainHttpHost,
   parsePortOrOff,
   parseRegistryHost,
 } from './values.js';
@@ -61,21 +63,17 @@ function uniqueEntries(pairs: [string, string][], what: string): Record<string, 
 const caFile = (text: string, raw: Raw): [string, string] => {
   const [host, file] = parseKeyValue(text, 'HOST=FILE');
   if (file.trim() === '') throw new BadValue(`"${text}" names no file`);
-  return [parseRegistryHost(host, 443), path.resolve(raw.base, file)];
+  return [parseRegistryHost(host), path.resolve(raw.base, file)];
 };
 
 function registrySettings(layers: Layers, privateDefault: boolean): RegistrySettings {
   const credentials = layers.get('registry-credentials', pathOf, undefined);
   return {
-    insecureRegistries: [
-      ...new Set(
-        layers.get(
-          'insecure-registry',
-          each((t) => parseRegistryHost(t, 80)),
-          [],
-        ),
-      ),
-    ],
+    insecureRegistries: layers.get(
+      'insecure-registry',
+      (raw) => checkPlainHttpHosts(each(parsePlainHttpHost)(raw)),
+      [],
+    ),
     allowPrivateNetworks: layers.get(
       'allow-private-network',
       (raw) => parseNetworkAllowance(each((t) => t.trim())(raw)),
@@ -298,12 +296,22 @@ export function parseServeArgs(argv: readonly string[], env: Env): ServeSettings
       str((t) => parseChoice(t, REVOCATION_MODES)),
       S.revocation,
     ),
+    mutatingWebhook: !layers.get(
+      'no-mutating-webhook',
+      (raw) => raw.value === true,
+      !S.mutatingWebhook,
+    ),
     admission:
       policies === undefined ? {} : parseAdmissionOverrides(policies, `${configFile}: policies`),
     noMatch: layers.get(
       'no-match',
       str((t) => parseChoice(t, NO_MATCH_ACTIONS)),
       S.noMatch,
+    ),
+    maxSignatures: layers.get(
+      'max-signatures',
+      str((t) => parseInteger(t, 1)),
+      S.maxSignatures,
     ),
     ...(configFile !== undefined && { configFile }),
   };

@@ -1,5 +1,6 @@
 // The flags of `serve` and `verify`: one table each, from which parsing, the environment
 // variable names, the config file keys and the help text all come.
+import { DEFAULT_MAX_SIGNATURES } from '../verify/candidates.js';
 import { jsonByKind, type FlagSpec, type RawValue } from './sources.js';
 import { BadValue } from './values.js';
 
@@ -94,6 +95,15 @@ const duration = (flag: string, key: string, help: string, def: string): FlagSpe
   help,
   default: def,
 });
+
+/** One cap for both commands (src/verify/candidates.ts says why it is not notation's 100). */
+const MAX_SIGNATURES: FlagSpec = {
+  flag: 'max-signatures',
+  kind: 'string',
+  placeholder: 'N',
+  help: 'most signatures tried per image, trusted thumbprints first',
+  default: String(DEFAULT_MAX_SIGNATURES),
+};
 
 export const SERVE_FLAGS: readonly FlagSpec[] = [
   {
@@ -250,6 +260,20 @@ export const SERVE_FLAGS: readonly FlagSpec[] = [
     },
   },
   {
+    flag: 'no-mutating-webhook',
+    kind: 'boolean',
+    key: 'mutatingWebhook',
+    help:
+      'no mutating webhook pins tags to digests before /validate, so /validate resolves tags ' +
+      'itself instead of refusing those a mutateDigest policy governs (config file: ' +
+      'mutatingWebhook false; the chart sets it from webhook.mutating.enabled)',
+    default: '/mutate runs first: unpinned tags are refused',
+    fromJson: (v) => {
+      if (typeof v !== 'boolean') throw new BadValue('must be true or false');
+      return !v;
+    },
+  },
+  {
     flag: 'no-match',
     kind: 'string',
     key: 'noMatch',
@@ -257,6 +281,7 @@ export const SERVE_FLAGS: readonly FlagSpec[] = [
     help: 'images no trust policy statement covers',
     default: 'Deny',
   },
+  { ...MAX_SIGNATURES, key: 'maxSignatures' },
 ];
 
 export const VERIFY_FLAGS: readonly FlagSpec[] = [
@@ -285,11 +310,5 @@ export const VERIFY_FLAGS: readonly FlagSpec[] = [
     help: 'annotation the signature must carry (repeatable)',
     default: 'none',
   },
-  {
-    flag: 'max-signatures',
-    kind: 'string',
-    placeholder: 'N',
-    help: 'most signatures tried',
-    default: '100',
-  },
+  MAX_SIGNATURES,
 ];

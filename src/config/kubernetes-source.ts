@@ -4,8 +4,9 @@
 // objects' status. Until every informer has listed once there is no snapshot (the service is not
 // ready); after that a failing informer is restarted with backoff while its last known objects,
 // and the snapshot compiled from them, stay in force.
-import { CustomObjectsApi, type KubeConfig } from '@kubernetes/client-node';
+import { CoreV1Api, CustomObjectsApi, type KubeConfig } from '@kubernetes/client-node';
 import { compileCluster, type ClusterState, type CompiledCluster } from './crd/index.js';
+import { abortable } from './k8s/abortable.js';
 import { createBackoff, type BackoffOptions } from './k8s/backoff.js';
 import { coalesce, REAL_TIMERS, type Timers } from './k8s/debounce.js';
 import {
@@ -14,6 +15,7 @@ import {
   type InformerFactory,
   type WatchedResource,
 } from './k8s/informers.js';
+import { createNamespaceLabels, type NamespaceLabelsOptions } from './k8s/namespace-labels.js';
 import { resources, type Item } from './k8s/resources.js';
 import { assembleState } from './k8s/state.js';
 import { createStatusWriter, customObjectsPatch, type PatchStatus } from './k8s/status-writer.js';
@@ -21,6 +23,7 @@ import { statusWrites } from './k8s/statuses.js';
 import type { NoMatchAction, PolicySource, Snapshot } from './snapshot.types.js';
 
 export { SourceError } from './k8s/informers.js';
+export { NamespaceLookupError } from './k8s/namespace-labels.js';
 export { loadKubeConfig } from './k8s/kubeconfig.js';
 
 export interface KubernetesSourceOptions {
@@ -39,6 +42,8 @@ export interface KubernetesSourceOptions {
   writeStatus?: boolean;
   /** Restart delays of a failed informer or status write; default 1 s doubling to 30 s. */
   backoff?: BackoffOptions;
+  /** Reads of namespaces the informer has not seen yet (cache, budget, bounds; tests: `read`). */
+  namespaceLookup?: Partial<NamespaceLabelsOptions>;
   /** Tests: fake timers, informers, status patches. */
   timers?: Timers;
   makeInformer?: InformerFactory;
@@ -54,6 +59,7 @@ export interface KubernetesSource extends PolicySource {
   resync(): Promise<Snapshot>;
   /** The same as resync (the file source's name for it). */
   reload(): Promise<Snapshot>;
+  namespaceLabels: NonNullable<PolicySource['namespaceLabels']>;
 }
 
 /** Calls a caller's callback; its bug must not stop the source. */
@@ -109,6 +115,12 @@ export function openKubernetesSource(options: KubernetesSourceOptions): Kubernet
     }),
   );
   const isReady = (): boolean => watches.every((w) => w.synced());
+  const core = options.kubeConfig.makeApiClient(CoreV1Api);
+  const namespaceLabels = createNamespaceLabels({
+    read: async (name, signal) =>
+      (await core.readNamespace({ name }, abortable(signal))).metadata ?? {},
+    ...options.namespaceLookup,
+  });
 
   function adopt(next: Snapshot): void {
     const changed = next.revision !== active?.revision;
@@ -161,6 +173,7 @@ export function openKubernetesSource(options: KubernetesSourceOptions): Kubernet
     },
     ready: () => active !== undefined,
     whenReady: () => ready,
+    namespaceLabels,
     resync,
     reload: resync,
     async close() {

@@ -2,15 +2,8 @@
 // names in `imagePullSecrets`, then those of its ServiceAccount (issue 6, item 4). Opt-in
 // (`--pull-secrets`): it needs `get` on secrets and serviceaccounts in workload namespaces.
 // Plain data out: Docker config JSON documents in precedence order; src/registry parses them.
-import {
-  ApiException,
-  CoreV1Api,
-  Observable,
-  type ConfigurationOptions,
-  type KubeConfig,
-  type RequestContext,
-  type ResponseContext,
-} from '@kubernetes/client-node';
+import { ApiException, CoreV1Api, type KubeConfig } from '@kubernetes/client-node';
+import { abortable } from './k8s/abortable.js';
 
 /** The parts of a review the resolver reads (a Pod's spec, or a workload's pod template). */
 export interface PullSecretRequest {
@@ -110,17 +103,6 @@ function failure(err: unknown, signal: AbortSignal): Read<never> {
     ? 'the API server did not answer in time'
     : 'the API server could not be reached';
   return { ok: false, reason, kind: 'transient' };
-}
-
-/** Per-request options that abort the request with `signal` (client-node's middleware). */
-function abortable(signal: AbortSignal): ConfigurationOptions {
-  const pre = (ctx: RequestContext): Observable<RequestContext> => {
-    ctx.setSignal(signal);
-    return new Observable(Promise.resolve(ctx));
-  };
-  const post = (res: ResponseContext): Observable<ResponseContext> =>
-    new Observable(Promise.resolve(res));
-  return { middleware: [{ pre, post }], middlewareMergeStrategy: 'append' };
 }
 
 /** Resolves with `fallback` once `signal` aborts, whatever `work` is still doing. */

@@ -3,6 +3,7 @@
 // the server. Parsed from flags, environment and a config file by args.ts.
 import os from 'node:os';
 import path from 'node:path';
+import { DEFAULT_MAX_SIGNATURES } from '../verify/candidates.js';
 import type { AdmissionOverrides, NoMatchAction } from './snapshot.types.js';
 
 export type LogLevel = 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
@@ -38,10 +39,10 @@ export interface CacheSettings {
 
 /** What the registry client needs, shared by both commands (paths; files are read later). */
 export interface RegistrySettings {
-  /** `host[:port]` spoken to over plain HTTP (lower case, default port 80 left out). */
+  /** `host[:port]` spoken to over plain HTTP, in src/names's normal form (`host:80` kept as is). */
   insecureRegistries: string[];
   allowPrivateNetworks: PrivateNetworks;
-  /** PEM CA bundle file by `host[:port]` (lower case, default port 443 left out). */
+  /** PEM CA bundle file by `host[:port]` in src/names's normal form (`:443` left out). */
   registryCaFiles: Record<string, string>;
   /** A docker `config.json` with registry credentials. */
   registryCredentialsFile?: string;
@@ -99,6 +100,14 @@ export interface ServeCommonSettings extends RegistrySettings {
   keepAliveTimeoutMs: number;
   cache: CacheSettings;
   revocation: RevocationMode;
+  /** Signatures evaluated per image, trusted thumbprints first (as `verify`'s). */
+  maxSignatures: number;
+  /**
+   * A mutating webhook calls /mutate before /validate (the chart's `webhook.mutating.enabled`):
+   * /validate then refuses the tags a `mutateDigest` statement governs that reach it unpinned.
+   * False (`--no-mutating-webhook`): /validate resolves tags itself, as nothing pins them.
+   */
+  mutatingWebhook: boolean;
   /** Admission fields by trust policy statement name (`policies` in the config file). */
   admission: Record<string, AdmissionOverrides>;
   noMatch: NoMatchAction;
@@ -118,7 +127,7 @@ export interface VerifySettings extends RegistrySettings {
   revocation: RevocationMode;
   /** Key/values the signature's annotations must carry (`notation verify -m`). */
   userMetadata: Record<string, string>;
-  /** At most this many signatures are tried (notation's default 100). */
+  /** At most this many signatures are tried (DEFAULT_MAX_SIGNATURES; notation's default is 100). */
   maxSignatures: number;
   /**
    * notation's bare `--insecure-registry` (a boolean): the reference's own registry is spoken to
@@ -144,10 +153,12 @@ export const SERVE_DEFAULTS = {
   keepAliveTimeoutMs: 120_000,
   cache: { enabled: true, maxEntries: 100_000, positiveTtlMs: 300_000, failureTtlMs: 30_000 },
   revocation: 'online',
+  maxSignatures: DEFAULT_MAX_SIGNATURES,
   noMatch: 'Deny',
   allowPrivateNetworks: false,
   policySource: 'file',
   pullSecrets: false,
+  mutatingWebhook: true,
 } as const satisfies Partial<ServeCommonSettings> & { policySource: PolicySourceKind };
 
 export const VERIFY_DEFAULTS = {
@@ -156,7 +167,7 @@ export const VERIFY_DEFAULTS = {
   revocation: 'online',
   // A developer's machine: a registry on localhost or the LAN is the usual case.
   allowPrivateNetworks: true,
-  maxSignatures: 100,
+  maxSignatures: DEFAULT_MAX_SIGNATURES,
 } as const satisfies Partial<VerifySettings>;
 
 /** Where a generated self-signed pair is written by default. */

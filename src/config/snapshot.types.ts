@@ -50,7 +50,19 @@ export interface Snapshot {
    * The file source never has one (an invalid file is refused whole).
    */
   blocked?(namespace: string | undefined, repository: string): BlockedPolicy | undefined;
+  /**
+   * Kubernetes source: true when which policies apply in `namespace` depends on its labels and
+   * this snapshot does not know them (the Namespace informer has not seen it yet). The review
+   * then reads them (`PolicySource.namespaceLabels`) and judges with `withNamespace`; it never
+   * takes such a namespace for an unlabelled one.
+   */
+  needsNamespace?(namespace: string): boolean;
+  /** This snapshot with `namespace` known to carry `labels` (the same revision). */
+  withNamespace?(namespace: string, labels: NamespaceLabels): Snapshot;
 }
+
+/** A namespace's labels as the API server has them. */
+export type NamespaceLabels = Readonly<Record<string, string>>;
 
 /** Why a policy is out of the active set, for the denial message. */
 export interface BlockedPolicy {
@@ -65,4 +77,10 @@ export interface PolicySource {
   /** Called after every successful reload with the new snapshot; returns an unsubscribe. */
   onChange(listener: (snapshot: Snapshot) => void): () => void;
   close(): Promise<void>;
+  /**
+   * Kubernetes source: the labels of a namespace, read from the API server for a review in a
+   * namespace the informer has not seen yet (cached briefly, shared, bounded). Rejects with a
+   * NamespaceLookupError whose message is safe to show.
+   */
+  namespaceLabels?(namespace: string, signal?: AbortSignal): Promise<NamespaceLabels>;
 }

@@ -1,6 +1,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import {
+  checkPlainHttpHosts,
   BadValue,
   parseBoolean,
   parseDnsName,
@@ -10,6 +11,7 @@ import {
   parseListenHost,
   parseNetworkAllowance,
   parsePortOrOff,
+  parsePlainHttpHost,
   parseRegistryHost,
 } from './values.js';
 
@@ -63,33 +65,64 @@ describe('parsePortOrOff', () => {
 });
 
 describe('parseRegistryHost', () => {
-  describe('when given host[:port]', () => {
+  describe('when given host[:port] in any spelling', () => {
     it.each([
-      ['Registry.Local:5000', 80, 'registry.local:5000'],
-      ['registry.local:80', 80, 'registry.local'],
-      ['registry.local:443', 443, 'registry.local'],
-      ['registry.local:443', 80, 'registry.local:443'],
-      ['127.0.0.1:5000', 80, '127.0.0.1:5000'],
-      ['[::1]:5000', 80, '[::1]:5000'],
-      ['localhost', 80, 'localhost'],
-    ])('returns %s (default port %i) as %s, as URL.host shows it', (raw, port, host) => {
-      expect(parseRegistryHost(raw, port)).toBe(host);
+      ['Registry.Local:5000', 'registry.local:5000'],
+      ['registry.local:80', 'registry.local:80'],
+      ['registry.local:0443', 'registry.local'],
+      ['registry.local.', 'registry.local'],
+      ['localhost:05000', 'localhost:5000'],
+      ['127.0.0.1:5000', '127.0.0.1:5000'],
+      ['[0:0::1]:5000', '[::1]:5000'],
+      ['index.docker.io', 'docker.io'],
+    ])('returns %s in normal form: %s', (raw, host) => {
+      expect(parseRegistryHost(raw)).toBe(host);
     });
   });
 
   describe('when the value is not a host[:port]', () => {
     it.each([
-      '',
-      'http://r.io',
-      'r.io/path',
-      'r.io:0',
-      'r.io:99999',
-      '::1',
-      '[zz]',
-      'a_b.io',
-      'r.io:',
-    ])('throws BadValue for %j', (raw) => {
-      expect(() => parseRegistryHost(raw, 80)).toThrow('is not a registry host[:port]');
+      ['', 'is not a registry host[:port] (e.g. registry.local:5000)'],
+      ['http://r.io', 'is not a registry host[:port] (e.g. registry.local:5000)'],
+      ['r.io/path', 'is not a registry host[:port]'],
+      ['r.io:0', 'has a port outside 1-65535'],
+      ['r.io:99999', 'has a port outside 1-65535'],
+      ['::1', 'is not a registry host[:port]'],
+      ['[zz]', 'is not a registry host[:port]'],
+      ['a_b.io', 'is not a registry host[:port]'],
+      ['r.io:', 'is not a registry host[:port]'],
+    ])('throws BadValue for %j', (raw, message) => {
+      expect(() => parseRegistryHost(raw)).toThrow(message);
+    });
+  });
+});
+
+describe('parsePlainHttpHost', () => {
+  describe('when given a plain-HTTP registry', () => {
+    it.each([
+      ['LOCALHOST:05000', 'localhost:5000'],
+      ['registry.local:80', 'registry.local:80'],
+      ['registry.local', 'registry.local'],
+    ])('returns %s in normal form: %s', (raw, host) => {
+      expect(parsePlainHttpHost(raw)).toBe(host);
+    });
+  });
+
+  describe('when the port is 443', () => {
+    it('throws BadValue saying why', () => {
+      expect(() => parsePlainHttpHost('r.local:443')).toThrow(
+        '"r.local:443": plain HTTP on port 443 cannot be named',
+      );
+    });
+  });
+});
+
+describe('checkPlainHttpHosts', () => {
+  describe('when a registry is listed with and without :80', () => {
+    it('throws BadValue naming both', () => {
+      expect(() => checkPlainHttpHosts(['r.local', 'r.local:80'])).toThrow(
+        '"r.local" and "r.local:80" name the same plain-HTTP registry',
+      );
     });
   });
 });

@@ -1,6 +1,7 @@
 // Parsers of single setting values (a flag's, an environment variable's or a config key's). They
 // throw BadValue with what was wrong and what is accepted; args.ts adds where the value came from.
 import { isIP } from 'node:net';
+import { normaliseHost, normalisePlainHttpHost, normalisePlainHttpHosts } from '../names/index.js';
 
 /** A value that cannot be used; the message says what is accepted. */
 export class BadValue extends Error {
@@ -67,23 +68,39 @@ export function parseDnsName(raw: string): string {
   throw new BadValue(`"${raw}" is not a DNS name or IP address`);
 }
 
-/**
- * `host[:port]` as the registry client compares it with a URL's host: lower case, IPv6 in
- * brackets, and without the scheme's default port (`defaultPort`, 80 for plain HTTP, 443 for TLS).
- */
-export function parseRegistryHost(raw: string, defaultPort: number): string {
-  const match = /^(\[[0-9a-f:.]+\]|[^:[\]]+)(?::(\d{1,5}))?$/i.exec(raw.trim());
-  const host = match?.[1]?.toLowerCase() ?? '';
-  const port = match?.[2] === undefined ? undefined : Number(match[2]);
-  if (!isRegistryHostname(host) || (port !== undefined && (port < 1 || port > 65535)))
-    throw new BadValue(`"${raw}" is not a registry host[:port] (e.g. registry.local:5000)`);
-  return port === undefined || port === defaultPort ? host : `${host}:${port}`;
+/** A reason from src/names as a BadValue; a grammar failure gets an example of the form. */
+function badHost(reason: string): BadValue {
+  return new BadValue(
+    reason.endsWith('host[:port]') ? `${reason} (e.g. registry.local:5000)` : reason,
+  );
 }
 
-/** A host name, an IPv4 address or a bracketed IPv6 address. */
-function isRegistryHostname(host: string): boolean {
-  if (host.startsWith('[')) return isIP(host.slice(1, -1)) === 6;
-  return isIP(host) === 4 || isHostname(host);
+/**
+ * A registry `host[:port]` in the one normal form references have (src/names, standing decision
+ * 9): lower case, no trailing dot, port as a plain number, `:443` left out. Configuration is
+ * trusted, so another spelling is normalised rather than refused.
+ */
+export function parseRegistryHost(raw: string): string {
+  const host = normaliseHost(raw.trim());
+  if (!host.ok) throw badHost(host.reason);
+  return host.value;
+}
+
+/**
+ * A plain-HTTP registry (`--insecure-registry`): the same normal form, so it is matched exactly as
+ * Pods name it (`host:80` stays `host:80`); port 443 is refused (src/names says why).
+ */
+export function parsePlainHttpHost(raw: string): string {
+  const host = normalisePlainHttpHost(raw.trim());
+  if (!host.ok) throw badHost(host.reason);
+  return host.value;
+}
+
+/** A list of plain-HTTP registries: de-duplicated; `host` with `host:80` is refused. */
+export function checkPlainHttpHosts(hosts: readonly string[]): string[] {
+  const checked = normalisePlainHttpHosts(hosts);
+  if (!checked.ok) throw badHost(checked.reason);
+  return checked.value;
 }
 
 /** `all` (true), `none` (false) or a list of IP addresses and CIDR ranges. */

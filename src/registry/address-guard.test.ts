@@ -4,6 +4,7 @@ import {
   classifyAddress,
   guardedLookup,
   isAddressAllowed,
+  notAllowed,
 } from './address-guard.js';
 import { RegistryError } from './errors.js';
 
@@ -69,11 +70,76 @@ describe('isAddressAllowed', () => {
   });
 });
 
+describe('isAddressAllowed for a host the configuration names', () => {
+  describe('when no private network is allowed', () => {
+    it('returns true for loopback and private, false for link-local, metadata and the rest', () => {
+      expect(isAddressAllowed('127.0.0.1', false, true)).toBe(true);
+      expect(isAddressAllowed('10.0.0.5', false, true)).toBe(true);
+      expect(isAddressAllowed('fd12::1', false, true)).toBe(true);
+      expect(isAddressAllowed('169.254.169.254', false, true)).toBe(false);
+      expect(isAddressAllowed('100.100.100.200', false, true)).toBe(false);
+      expect(isAddressAllowed('fd00:ec2::254', false, true)).toBe(false);
+      expect(isAddressAllowed('169.254.1.1', false, true)).toBe(false);
+      expect(isAddressAllowed('fe80::1', false, true)).toBe(false);
+      expect(isAddressAllowed('0.0.0.0', false, true)).toBe(false);
+      expect(isAddressAllowed('224.0.0.1', false, true)).toBe(false);
+    });
+  });
+
+  describe('when a CIDR list names a metadata address', () => {
+    it('returns true for it and still true for loopback', () => {
+      expect(isAddressAllowed('169.254.169.254', ['169.254.169.254/32'], true)).toBe(true);
+      expect(isAddressAllowed('127.0.0.1', ['169.254.169.254/32'], true)).toBe(true);
+    });
+  });
+});
+
+describe('notAllowed', () => {
+  const settings = { registries: '--insecure-registry', networks: '--allow-private-network' };
+
+  describe('when the address is loopback or private', () => {
+    it('returns a refusal naming the registry setting and the range setting', () => {
+      expect(notAllowed('r.test', '10.0.0.5', { host: 'r.test:5000', settings }).message).toBe(
+        'registry not allowed: r.test (10.0.0.5) is a private address and is not in the allowed ' +
+          'networks; name r.test:5000 in --insecure-registry, or allow the range with ' +
+          '--allow-private-network',
+      );
+    });
+  });
+
+  describe('when the address is metadata, even for a configured host', () => {
+    it('returns a refusal naming only a CIDR of the range setting', () => {
+      const target = { host: 'r.test', configured: true, settings };
+      expect(notAllowed('r.test', '169.254.169.254', target).message).toBe(
+        'registry not allowed: r.test (169.254.169.254) is a metadata address and is not in the ' +
+          'allowed networks; only a CIDR that names it in --allow-private-network allows it',
+      );
+    });
+  });
+
+  describe('when no target is given (revocation responders)', () => {
+    it('returns the refusal without a remedy', () => {
+      expect(notAllowed('127.0.0.1', '127.0.0.1').message).toBe(
+        'registry not allowed: 127.0.0.1 is a loopback address and is not in the allowed networks',
+      );
+    });
+  });
+});
+
 describe('checkLiteralHost', () => {
   it('throws NOT_ALLOWED for a refused IP literal and passes names through', () => {
     expect(() => checkLiteralHost('[::1]', false)).toThrow(/loopback/);
     expect(() => checkLiteralHost('169.254.169.254', true)).toThrow(RegistryError);
     expect(() => checkLiteralHost('registry.example', false)).not.toThrow();
+  });
+
+  it('passes a loopback literal the configuration names, and throws for its metadata', () => {
+    expect(() =>
+      checkLiteralHost('127.0.0.1', false, { host: '127.0.0.1:5000', configured: true }),
+    ).not.toThrow();
+    expect(() =>
+      checkLiteralHost('169.254.169.254', false, { host: '169.254.169.254', configured: true }),
+    ).toThrow(/metadata/);
   });
 });
 

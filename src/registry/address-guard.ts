@@ -109,28 +109,82 @@ function inAllowList(ip: string, allowance: readonly string[]): boolean {
   return bl.check(ip, isIP(ip) === 6 ? 'ipv6' : 'ipv4');
 }
 
+/**
+ * What the guard knows of the host a connection is for: whether configuration names it, and how
+ * a refusal should name the settings that would allow it.
+ */
+export interface GuardTarget {
+  /** `host[:port]`, in the form the configuration lists name registries. */
+  host: string;
+  /**
+   * Named by configuration (an insecure registry, a CA bundle, credentials): trusted wherever it
+   * resolves among loopback and private addresses. Link-local, metadata, unspecified and
+   * reserved addresses still need a CIDR of the allowance that names them.
+   */
+  configured?: boolean;
+  /** An unconfigured token realm: public addresses only, whatever is configured. */
+  publicOnly?: boolean;
+  settings?: GuardSettings;
+}
+
+/** The settings a refusal names, as the composition root spells them (flags, chart values). */
+export interface GuardSettings {
+  /** Where a registry is named: "--insecure-registry, --registry-ca or --registry-credentials". */
+  registries: string;
+  /** Where ranges are allowed: "--allow-private-network". */
+  networks: string;
+}
+
+/** The flags of both commands (`serve` adds its chart value); the options of the same names. */
+export const DEFAULT_GUARD_SETTINGS: GuardSettings = {
+  registries: '--insecure-registry, --registry-ca or --registry-credentials',
+  networks: '--allow-private-network',
+};
+
 /** Whether the client may connect to this IP address under the allowance. */
-export function isAddressAllowed(address: string, allowance: NetworkAllowance): boolean {
+export function isAddressAllowed(
+  address: string,
+  allowance: NetworkAllowance,
+  configured = false,
+): boolean {
   const ip = unmap(address.replace(/^\[|\]$/g, ''));
   const cls = classifyAddress(ip);
   if (cls === 'public') return true;
+  if (configured && (cls === 'loopback' || cls === 'private')) return true;
   if (Array.isArray(allowance)) return inAllowList(ip, allowance);
   return allowance === true && (cls === 'loopback' || cls === 'private');
 }
 
-export function notAllowed(host: string, address: string): RegistryError {
+/** What would allow the address, for the refusal: naming the registry, or a CIDR. */
+function remedy(cls: AddressClass, target: GuardTarget): string {
+  if (target.publicOnly === true)
+    return '; a token realm not configured for the registry must be on a public address';
+  const s = target.settings ?? DEFAULT_GUARD_SETTINGS;
+  if (cls === 'loopback' || cls === 'private')
+    return `; name ${target.host} in ${s.registries}, or allow the range with ${s.networks}`;
+  return `; only a CIDR that names it in ${s.networks} allows it`;
+}
+
+export function notAllowed(host: string, address: string, target?: GuardTarget): RegistryError {
   const cls = classifyAddress(address);
-  const shown = host === address ? host : `${host} (${address})`;
+  const literal = host.replace(/^\[|\]$/g, '') === address;
+  const shown = literal ? host : `${host} (${address})`;
   return new RegistryError(
     'NOT_ALLOWED',
-    `registry not allowed: ${shown} is a ${cls} address and is not in the allowed networks`,
+    `registry not allowed: ${shown} is a ${cls} address and is not in the allowed networks` +
+      (target ? remedy(cls, target) : ''),
   );
 }
 
 /** Throws NOT_ALLOWED for an IP-literal host the allowance refuses (names are checked at lookup). */
-export function checkLiteralHost(hostname: string, allowance: NetworkAllowance): void {
+export function checkLiteralHost(
+  hostname: string,
+  allowance: NetworkAllowance,
+  target?: GuardTarget,
+): void {
   const bare = hostname.replace(/^\[|\]$/g, '');
-  if (isIP(bare) !== 0 && !isAddressAllowed(bare, allowance)) throw notAllowed(hostname, bare);
+  if (isIP(bare) !== 0 && !isAddressAllowed(bare, allowance, target?.configured))
+    throw notAllowed(hostname, bare, target);
 }
 
 export const systemResolver: HostResolver = async (hostname) =>
@@ -143,12 +197,13 @@ export const systemResolver: HostResolver = async (hostname) =>
 export function guardedLookup(
   allowance: NetworkAllowance,
   resolver: HostResolver = systemResolver,
+  target?: GuardTarget,
 ): LookupFunction {
   return (hostname, options, callback): void => {
     resolver(hostname).then(
       (addresses) => {
-        const refused = addresses.find((a) => !isAddressAllowed(a, allowance));
-        if (refused !== undefined) return callback(notAllowed(hostname, refused), []);
+        const refused = addresses.find((a) => !isAddressAllowed(a, allowance, target?.configured));
+        if (refused !== undefined) return callback(notAllowed(hostname, refused, target), []);
         if (addresses.length === 0) return callback(new Error(`no address for ${hostname}`), []);
         const all = addresses.map((address) => ({ address, family: isIP(address) }));
         if (options.all === true) return callback(null, all);

@@ -6,6 +6,7 @@ import {
   type Credentials,
 } from './credentials.js';
 import { RegistryError } from './errors.js';
+import { OriginStates } from './origin-state.js';
 import { fetchToken } from './token.js';
 import type { Transport } from './transport.js';
 
@@ -30,6 +31,8 @@ export interface AuthenticatorOptions {
   realms: Readonly<Record<string, readonly string[]>>;
   now: () => number;
   maxTokenEntries?: number;
+  /** Per-origin state (where challenges are kept), shared with the transport. */
+  states?: OriginStates;
 }
 
 interface CachedToken {
@@ -45,23 +48,25 @@ interface CachedToken {
  * registry, scope and identity (the fingerprint of the credentials used, or anonymous) until they
  * expire, and concurrent fetches of one token coalesced. A token fetched with one pod's pull
  * secret is never sent for a call that does not bring the same credentials. Challenges are
- * remembered per registry: they describe the registry, not who asks.
+ * remembered per registry origin, in the bounded per-origin state: they describe the registry,
+ * not who asks. Tokens are an LRU of `maxTokenEntries` (default 1000).
  */
 export class Authenticator {
   readonly #o: AuthenticatorOptions;
-  /** The last challenge each registry sent: later requests authorise up front. */
-  readonly #challenges = new Map<string, Challenge>();
+  /** Where the last challenge each registry sent is kept: later requests authorise up front. */
+  readonly #states: OriginStates;
   readonly #tokens = new Map<string, CachedToken>();
 
   constructor(options: AuthenticatorOptions) {
     this.#o = options;
+    this.#states = options.states ?? new OriginStates({ now: options.now });
   }
 
   /** The Authorization header to send before any challenge, if one is known to be needed. */
   async authorization(ctx: AuthContext): Promise<string | undefined> {
     const creds = this.#credentials(ctx);
     if (creds?.registryToken !== undefined) return `Bearer ${creds.registryToken}`;
-    const challenge = this.#challenges.get(ctx.registry);
+    const challenge = this.#states.find(ctx.origin)?.challenge;
     if (!challenge) return undefined;
     if (challenge.scheme === 'basic') return creds && basicAuthorization(creds);
     return `Bearer ${await this.#token(ctx, challenge, creds)}`;
@@ -77,7 +82,7 @@ export class Authenticator {
         { status: 401 },
       );
     }
-    this.#challenges.set(ctx.registry, challenge);
+    this.#states.get(ctx.origin).challenge = challenge;
     const creds = this.#credentials(ctx);
     if (challenge.scheme === 'bearer') return `Bearer ${await this.#token(ctx, challenge, creds)}`;
     const basic = creds && basicAuthorization(creds);

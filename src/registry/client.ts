@@ -3,6 +3,7 @@ import { Authenticator, type AuthContext } from './auth.js';
 import {
   DEFAULT_REALMS,
   credentialLookup,
+  insecureRegistries,
   limitsOf,
   transportOptions,
   type Limits,
@@ -20,21 +21,28 @@ import {
   baseMediaType,
   isIndexType,
 } from './media-types.js';
+import { OriginStates, referrersVerdicts } from './origin-state.js';
 import { apiHost, type ImageReference } from './reference.js';
 import { referrersByApi, referrersByTag, type RegistryGet } from './referrers.js';
 import {
+  annotatedThumbprints,
   envelopeLayer,
-  preferThumbprints,
   signatureReferrers,
   type SignatureDescriptor,
 } from './signatures.js';
 import { statusError } from './status.js';
 import { Transport, type HttpResponse } from './transport.js';
 
-/** A signature as src/verify's SignatureCandidate wants it: fetched only when evaluated. */
+/**
+ * A signature as src/verify's SignatureCandidate wants it: fetched only when evaluated. `load()`
+ * rejects with a RegistryError whose `kind` tells src/verify whether the registry was unavailable
+ * (inconclusive) or answered with something that is not a valid signature artifact (failed).
+ */
 export interface SignatureCandidate {
   digest: string;
   descriptor: SignatureDescriptor;
+  /** The annotation's unsigned chain thumbprints: src/verify tries trusted ones first. */
+  thumbprints?: string[];
   load(): Promise<FetchedEnvelope>;
 }
 
@@ -59,20 +67,27 @@ export class RegistryClient {
   readonly #insecure: readonly string[];
   readonly #limits: Limits;
   readonly #now: () => number;
-  /** Registries that answered 404 to the referrers API: straight to the tag schema. */
-  readonly #noReferrersApi = new Set<string>();
+  /**
+   * Registries that answered 404 to the referrers API: straight to the tag schema until the
+   * verdict expires (REFERRERS_VERDICT_TTL_MS) and the API is probed again.
+   */
+  readonly #noReferrersApi: ReturnType<typeof referrersVerdicts>;
 
   constructor(options: RegistryClientOptions = {}) {
     this.#now = options.now ?? Date.now;
-    this.#insecure = options.insecureRegistries ?? [];
+    this.#insecure = insecureRegistries(options);
     this.#limits = limitsOf(options);
-    this.#transport = new Transport(transportOptions(options, this.#now));
+    // One bounded per-origin state for pools, holds, challenges and referrers support.
+    const states = options.originStates ?? new OriginStates({ now: this.#now });
+    this.#transport = new Transport({ ...transportOptions(options, this.#now), states });
     this.#auth = new Authenticator({
       transport: this.#transport,
       credentials: credentialLookup(options.credentials),
       realms: { ...DEFAULT_REALMS, ...options.tokenRealms },
       now: this.#now,
+      states,
     });
+    this.#noReferrersApi = referrersVerdicts(states, (registry) => this.#origin(registry));
   }
 
   /**
@@ -102,11 +117,15 @@ export class RegistryClient {
     );
   }
 
-  /** Notation signature manifests of the artifact, by the referrers API or the tag schema. */
+  /**
+   * Notation signature manifests of the artifact, by the referrers API or the tag schema, in the
+   * registry's order. A listing the registry answers with junk (over the page cap, a loop) is a
+   * RegistryError of kind `content`.
+   */
   listSignatures(
     ref: ImageReference,
     artifact: Descriptor | string,
-    options: CallOptions & { trustedThumbprints?: Iterable<string> } = {},
+    options: CallOptions = {},
   ): Promise<SignatureDescriptor[]> {
     const subject = typeof artifact === 'string' ? artifact : artifact.digest;
     return this.#call(options, async (d) => {
@@ -122,10 +141,7 @@ export class RegistryClient {
         this.#noReferrersApi.add(ref.registry);
         list = await referrersByTag(req);
       }
-      const sigs = signatureReferrers(list, subject);
-      return options.trustedThumbprints
-        ? preferThumbprints(sigs, options.trustedThumbprints)
-        : sigs;
+      return signatureReferrers(list, subject);
     });
   }
 
@@ -148,12 +164,13 @@ export class RegistryClient {
   async signatureCandidates(
     ref: ImageReference,
     artifact: Descriptor | string,
-    options: CallOptions & { trustedThumbprints?: Iterable<string> } = {},
+    options: CallOptions = {},
   ): Promise<SignatureCandidate[]> {
     const sigs = await this.listSignatures(ref, artifact, options);
     return sigs.map((sig) => ({
       digest: sig.digest,
       descriptor: sig,
+      thumbprints: annotatedThumbprints(sig),
       load: () => this.fetchEnvelope(ref, sig, options),
     }));
   }

@@ -22,6 +22,48 @@ describe('credentialsFromDockerConfig', () => {
     });
   });
 
+  describe('when keys and lookups spell a registry differently (standing decision 9)', () => {
+    it('returns the credentials for every spelling of the registry', () => {
+      const lookup = credentialsFromDockerConfig({
+        auths: {
+          'https://Registry.Example.com:443/v1/': { username: 'a', password: '1' },
+          'http://LOCALHOST:05000': { username: 'b', password: '2' },
+          'registry-1.docker.io': { username: 'hub', password: '3' },
+        },
+      });
+      for (const spelling of [
+        'registry.example.com',
+        'REGISTRY.example.com.',
+        'registry.example.com:443',
+      ])
+        expect(lookup(spelling)?.username).toBe('a');
+      expect(lookup('localhost:5000')?.username).toBe('b');
+      expect(lookup('docker.io')?.username).toBe('hub');
+      expect(lookup('registry.example.com:5000')).toBeUndefined();
+      expect(lookup('not a host')).toBeUndefined();
+    });
+
+    it('keeps the first document’s entry when two keys are spellings of one registry', () => {
+      const lookup = credentialsFromDockerConfig({
+        auths: {
+          'Registry.Example.com': { username: 'first', password: '1' },
+          'https://registry.example.com/v2/': { username: 'second', password: '2' },
+        },
+      });
+      expect(lookup('registry.example.com')?.username).toBe('first');
+    });
+
+    it('ignores a key that names no registry (userinfo, junk)', () => {
+      const lookup = credentialsFromDockerConfig({
+        auths: {
+          'https://evil@registry.example.com/': { username: 'x', password: 'y' },
+          '%%%': { username: 'x', password: 'y' },
+        },
+      });
+      expect(lookup('registry.example.com')).toBeUndefined();
+    });
+  });
+
   describe('when several documents name a registry', () => {
     it('returns the first one, and reads JSON strings', () => {
       const lookup = credentialsFromDockerConfig(

@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { DOCKER_HUB } from './reference.js';
+import { normaliseHost } from '../names/index.js';
 
 /** Credentials for one registry, as a Docker config JSON entry carries them. */
 export interface Credentials {
@@ -27,13 +27,14 @@ export interface DockerConfig {
 /** Credentials by registry (`docker.io`, `127.0.0.1:5000`), or undefined for anonymous. */
 export type CredentialLookup = (registry: string) => Credentials | undefined;
 
-/** `https://index.docker.io/v1/`, `HOST:PORT`, `http://host/path` → the registry it names. */
-export function normaliseRegistryKey(key: string): string {
-  const host = key
-    .replace(/^[a-z]+:\/\//i, '')
-    .split('/')[0]!
-    .toLowerCase();
-  return host === 'index.docker.io' || host === 'registry-1.docker.io' ? DOCKER_HUB : host;
+/**
+ * `https://index.docker.io/v1/`, `HOST:PORT`, `http://Host:443/path` → the registry it names, in
+ * normal form (src/names); undefined for a key that names none (userinfo, junk). The scheme and
+ * path are dropped as docker's own `ConvertToHostname` drops them.
+ */
+export function normaliseRegistryKey(key: string): string | undefined {
+  const host = normaliseHost(key.replace(/^[a-z][a-z0-9+.-]*:\/\//i, '').split('/')[0]!);
+  return host.ok ? host.value : undefined;
 }
 
 function str(value: unknown): string | undefined {
@@ -62,7 +63,8 @@ function fromEntry(entry: DockerAuthEntry): Credentials | undefined {
 
 /**
  * Credentials from Docker config JSON documents (the content of `kubernetes.io/dockerconfigjson`
- * secrets), as a string or parsed. The first document that names a registry wins.
+ * secrets), as a string or parsed. Keys and lookups meet in normal form (`Registry.Example.com:443`
+ * is `registry.example.com`); the first document that names a registry, however spelt, wins.
  */
 export function credentialsFromDockerConfig(
   ...configs: (DockerConfig | string)[]
@@ -73,10 +75,14 @@ export function credentialsFromDockerConfig(
     for (const [key, entry] of Object.entries(parsed.auths ?? {})) {
       const registry = normaliseRegistryKey(key);
       const creds = typeof entry === 'object' && entry !== null ? fromEntry(entry) : undefined;
-      if (creds && !table.has(registry)) table.set(registry, creds);
+      if (registry !== undefined && creds && !table.has(registry)) table.set(registry, creds);
     }
   }
-  return (registry) => table.get(registry);
+  // References arrive in normal form already; a caller's own spelling is normalised too.
+  return (registry) => {
+    const host = table.has(registry) ? registry : normaliseRegistryKey(registry);
+    return host === undefined ? undefined : table.get(host);
+  };
 }
 
 export function basicAuthorization(creds: Credentials): string | undefined {

@@ -1,8 +1,10 @@
 /** The OCI registry client: references, auth, resolve, referrers and signatures, with limits. */
 export {
+  DEFAULT_GUARD_SETTINGS,
   classifyAddress,
   isAddressAllowed,
   type AddressClass,
+  type GuardSettings,
   type HostResolver,
   type NetworkAllowance,
 } from './address-guard.js';

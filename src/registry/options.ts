@@ -1,20 +1,34 @@
-import type { HostResolver, NetworkAllowance } from './address-guard.js';
+import type { GuardSettings, HostResolver, NetworkAllowance } from './address-guard.js';
 import {
   credentialsFromDockerConfig,
   type CredentialLookup,
   type DockerConfig,
 } from './credentials.js';
+import type { OriginStates } from './origin-state.js';
+import { apiHost } from './reference.js';
 import type { TransportOptions } from './transport.js';
+import { normaliseHost, normalisePlainHttpHosts } from '../names/index.js';
 
 export interface RegistryClientOptions {
   /** Docker config JSON documents (imagePullSecrets), or a lookup by registry. */
   credentials?: DockerConfig | string | CredentialLookup;
-  /** Registries (`host[:port]`) spoken to over plain HTTP. HTTPS everywhere else. */
+  /**
+   * Registries (`host[:port]`) spoken to over plain HTTP, HTTPS everywhere else. Matched in
+   * normal form (src/names): `LOCALHOST:05000` is `localhost:5000`; `host` and `host:80` are
+   * different names (listing both, or port 443, throws a TypeError).
+   */
   insecureRegistries?: readonly string[];
-  /** PEM CA bundle per registry host, instead of the system roots. */
+  /** PEM CA bundle per registry host (matched in normal form), instead of the system roots. */
   caBundles?: Readonly<Record<string, string>>;
-  /** See NetworkAllowance: default public addresses only. */
+  /**
+   * See NetworkAllowance: default public addresses only. A registry named in
+   * `insecureRegistries`, `caBundles` or `credentials` is trusted configuration and is reached
+   * on loopback and private addresses whatever this says (link-local and metadata still need a
+   * CIDR here).
+   */
   allowPrivateNetworks?: NetworkAllowance;
+  /** How an address refusal names the settings that would allow it (default: the CLI flags). */
+  guardSettings?: GuardSettings;
   /** Token realm origins (besides the registry's own) that may receive a registry's credentials. */
   tokenRealms?: Readonly<Record<string, readonly string[]>>;
   /** DNS for the address guard (tests inject one). */
@@ -35,6 +49,8 @@ export interface RegistryClientOptions {
   now?: () => number;
   /** Told of every HTTP exchange (for metrics): host and status, or 'error'. */
   onResponse?: (host: string, status: number | 'error') => void;
+  /** The bounded per-origin state (pools, challenges, referrers support); tests inject one. */
+  originStates?: OriginStates;
 }
 
 const MiB = 1024 * 1024;
@@ -62,9 +78,13 @@ export function limitsOf(o: RegistryClientOptions): Limits {
 
 export function transportOptions(o: RegistryClientOptions, now: () => number): TransportOptions {
   return {
-    insecureHosts: o.insecureRegistries ?? [],
-    caBundles: o.caBundles ?? {},
+    insecureHosts: insecureRegistries(o).map((r) => urlHost(r, 'http')),
+    caBundles: Object.fromEntries(
+      Object.entries(caBundles(o)).map(([r, pem]) => [urlHost(r, 'https'), pem]),
+    ),
     allowPrivateNetworks: o.allowPrivateNetworks ?? false,
+    isConfigured: configuredHosts(o),
+    guardSettings: o.guardSettings,
     resolver: o.resolver,
     maxRedirects: o.maxRedirects ?? 3,
     perHostConcurrency: o.perRegistryConcurrency ?? 16,
@@ -74,7 +94,49 @@ export function transportOptions(o: RegistryClientOptions, now: () => number): T
   };
 }
 
+/**
+ * The hosts the configuration names: insecure registries, CA bundle hosts, and registries the
+ * configured credentials cover (never a call's own credentials: those come from pod specs).
+ * Compared in the form those lists hold them.
+ */
+export function configuredHosts(o: RegistryClientOptions): (host: string) => boolean {
+  const listed = new Set([
+    ...insecureRegistries(o).map((r) => urlHost(r, 'http')),
+    ...Object.keys(caBundles(o)).map((r) => urlHost(r, 'https')),
+  ]);
+  const credentials = credentialLookup(o.credentials);
+  return (host) => listed.has(host) || credentials(host) !== undefined;
+}
+
 export function credentialLookup(creds: RegistryClientOptions['credentials']): CredentialLookup {
   if (typeof creds === 'function') return creds;
   return creds === undefined ? () => undefined : credentialsFromDockerConfig(creds);
+}
+
+/** The plain-HTTP registries in normal form, as references name them (src/names). */
+export function insecureRegistries(o: RegistryClientOptions): string[] {
+  const hosts = normalisePlainHttpHosts(o.insecureRegistries ?? []);
+  if (!hosts.ok) throw new TypeError(`insecureRegistries: ${hosts.reason}`);
+  return hosts.value;
+}
+
+/** The CA bundles keyed by registry in normal form. */
+function caBundles(o: RegistryClientOptions): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const [key, pem] of Object.entries(o.caBundles ?? {})) {
+    const host = normaliseHost(key);
+    if (!host.ok) throw new TypeError(`caBundles: ${host.reason}`);
+    if (Object.hasOwn(out, host.value) && out[host.value] !== pem)
+      throw new TypeError(`caBundles: two bundles for ${host.value}`);
+    out[host.value] = pem;
+  }
+  return out;
+}
+
+/**
+ * A registry (normal form) as the transport sees it in a request's `URL.host`: `docker.io` is
+ * served by registry-1.docker.io, and plain HTTP's URL leaves out its default `:80`.
+ */
+function urlHost(registry: string, scheme: 'http' | 'https'): string {
+  return new URL(`${scheme}://${apiHost(registry)}`).host;
 }

@@ -19,7 +19,14 @@ describe('parseReference', () => {
       ['[::1]:5000/app', '[::1]:5000', 'app', 'latest', undefined],
       [`reg.io/app@${D}`, 'reg.io', 'app', undefined, D],
       [`reg.io/app:v1@${D}`, 'reg.io', 'app', 'v1', D],
-      ['Registry.Example/app', 'Registry.Example', 'app', 'latest', undefined],
+      ['Registry.Example/app', 'registry.example', 'app', 'latest', undefined],
+      ['LOCALHOST:05000/app', 'localhost:5000', 'app', 'latest', undefined],
+      ['localhost.:5000/app', 'localhost:5000', 'app', 'latest', undefined],
+      ['registry.example.com:443/a/b:v1', 'registry.example.com', 'a/b', 'v1', undefined],
+      ['127.1:5000/app', '127.0.0.1:5000', 'app', 'latest', undefined],
+      ['[0:0:0:0:0:0:0:1]:5000/app', '[::1]:5000', 'app', 'latest', undefined],
+      ['Index.Docker.IO:443/nginx', 'docker.io', 'library/nginx', 'latest', undefined],
+      ['registry-1.docker.io/bitnami/redis', 'docker.io', 'bitnami/redis', 'latest', undefined],
       ['0x7f000001/x', 'docker.io', '0x7f000001/x', 'latest', undefined],
       ['a/b__c.d-e/f', 'docker.io', 'a/b__c.d-e/f', 'latest', undefined],
     ])('parses %s', (...[input, registry, repository, tag, digest]) => {
@@ -57,6 +64,11 @@ describe('parseReference', () => {
       ['-reg.io/app'],
       [`reg.io/${'a'.repeat(260)}`],
       ['[::1]'],
+      ['reg.io:0/app'],
+      ['reg_io.example/app'],
+      ['user@reg.io/app'],
+      ['[::ffff:127.0.0.1]:5000/app'],
+      ['foo.123/app'],
     ])('throws INVALID_REFERENCE for %j', (input) => {
       expect(() => parseReference(input)).toThrow(RegistryError);
       try {

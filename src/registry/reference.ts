@@ -1,8 +1,14 @@
+import { DOCKER_HUB, MAX_NAME_LENGTH, normaliseHost, normalisePath } from '../names/index.js';
 import { RegistryError } from './errors.js';
 
-/** An image reference normalised the way container runtimes do (distribution/reference). */
+export { DOCKER_HUB } from '../names/index.js';
+
+/**
+ * An image reference normalised the way container runtimes do (distribution/reference), with its
+ * registry and repository in the one normal form of src/names (standing decision 9).
+ */
 export interface ImageReference {
-  /** `docker.io`, `ghcr.io`, `127.0.0.1:5000`, `[::1]:5000`. */
+  /** `docker.io`, `ghcr.io`, `127.0.0.1:5000`, `[::1]:5000`: src/names's normal form. */
   registry: string;
   /** `library/nginx`. */
   repository: string;
@@ -12,16 +18,6 @@ export interface ImageReference {
   digest?: string;
 }
 
-export const DOCKER_HUB = 'docker.io';
-const DOCKER_HUB_ALIASES = new Set(['index.docker.io', 'registry-1.docker.io']);
-const MAX_NAME_LENGTH = 255;
-
-// Grammar of github.com/distribution/reference (regexp.go).
-const DOMAIN_COMPONENT = '(?:[a-zA-Z0-9]|[a-zA-Z0-9][a-zA-Z0-9-]*[a-zA-Z0-9])';
-const DOMAIN = `(?:${DOMAIN_COMPONENT}(?:\\.${DOMAIN_COMPONENT})*|\\[[a-fA-F0-9:]+\\])(?::[0-9]+)?`;
-const PATH_COMPONENT = '[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*';
-const DOMAIN_RE = new RegExp(`^${DOMAIN}$`);
-const PATH_RE = new RegExp(`^${PATH_COMPONENT}(?:/${PATH_COMPONENT})*$`);
 const TAG_RE = /^[\w][\w.-]{0,127}$/;
 /** The digests this client can check: sha256 and sha512, lower-case hex, exact length. */
 export const DIGEST_RE = /^(?:sha256:[a-f0-9]{64}|sha512:[a-f0-9]{128})$/;
@@ -63,18 +59,12 @@ function checkTagAndDigest(input: string, tag?: string, digest?: string): void {
     throw invalid(input, 'the digest must be sha256 or sha512 with lower-case hex of full length');
 }
 
-function checkParts(input: string, registry: string, path: string): void {
-  if (!DOMAIN_RE.test(registry)) throw invalid(input, `"${registry}" is not a valid registry host`);
-  if (path.toLowerCase() !== path) throw invalid(input, 'the repository name must be lowercase');
-  if (!PATH_RE.test(path)) throw invalid(input, 'the repository name has invalid characters');
-  if (registry.length + 1 + path.length > MAX_NAME_LENGTH)
-    throw invalid(input, `the name is longer than ${MAX_NAME_LENGTH} characters`);
-}
-
 /**
  * Parses and normalises an image reference as container runtimes do: `nginx` is
  * `docker.io/library/nginx:latest`, `index.docker.io` is `docker.io`, `name:tag@digest` keeps
- * both (the digest is what is pulled). Throws `INVALID_REFERENCE` otherwise.
+ * both (the digest is what is pulled); the registry is in normal form (`LOCALHOST:05000` is
+ * `localhost:5000`, `Registry.Example.com:443` is `registry.example.com`). Throws
+ * `INVALID_REFERENCE` otherwise.
  */
 export function parseReference(input: string): ImageReference {
   if (input.length === 0 || input.length > 4096 || /\s/.test(input))
@@ -82,25 +72,28 @@ export function parseReference(input: string): ImageReference {
   const { name, tag, digest } = split(input);
   checkTagAndDigest(input, tag, digest);
   if (name.length === 0) throw invalid(input, 'no repository name');
-  const { registry, path } = normalise(splitDomain(name));
-  checkParts(input, registry, path);
+  if (name.length > MAX_NAME_LENGTH)
+    throw invalid(input, `the name is longer than ${MAX_NAME_LENGTH} characters`);
+  const { registry, repository } = normalised(input, splitDomain(name));
   const effectiveTag = tag ?? (digest === undefined ? 'latest' : undefined);
   return {
     registry,
-    repository: path,
+    repository,
     ...(effectiveTag !== undefined && { tag: effectiveTag }),
     ...(digest !== undefined && { digest }),
   };
 }
 
-/** `index.docker.io` is `docker.io`; one-component Docker Hub names live under `library/`. */
-function normalise({ registry, path }: { registry: string; path: string }): {
-  registry: string;
-  path: string;
-} {
-  const hub = registry === DOCKER_HUB || DOCKER_HUB_ALIASES.has(registry.toLowerCase());
-  if (!hub) return { registry, path };
-  return { registry: DOCKER_HUB, path: path.includes('/') ? path : `library/${path}` };
+/** The registry and repository in normal form (src/names), or INVALID_REFERENCE. */
+function normalised(
+  input: string,
+  { registry, path }: { registry: string; path: string },
+): { registry: string; repository: string } {
+  const host = normaliseHost(registry);
+  if (!host.ok) throw invalid(input, host.reason);
+  const name = normalisePath(host.value, path);
+  if (!name.ok) throw invalid(input, name.reason);
+  return name.value;
 }
 
 /** `docker.io/library/nginx`: the fully qualified repository that trust-policy scopes name. */

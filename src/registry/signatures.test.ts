@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { digestOf } from './digest.js';
 import {
+  annotatedThumbprints,
   envelopeLayer,
-  preferThumbprints,
   signatureReferrers,
   type SignatureDescriptor,
 } from './signatures.js';
@@ -102,6 +102,25 @@ describe('envelopeLayer', () => {
   });
 });
 
+describe('envelopeLayer errors', () => {
+  describe('when a signature manifest is junk', () => {
+    it.each([
+      ['two layers', manifest({ layers: [layer, layer] })],
+      ['another subject', manifest({ subject: { ...layer, digest: digestOf(Buffer.from('y')) } })],
+      ['an oversized envelope', manifest({ layers: [{ ...layer, size: 2048 }] })],
+      ['an image config', manifest({ config: { ...layer, mediaType: 'application/json' } })],
+    ])('throws a RegistryError of kind content for %s', (_, json) => {
+      let thrown: unknown;
+      try {
+        envelopeLayer(json, sig, 1024);
+      } catch (err) {
+        thrown = err;
+      }
+      expect(thrown).toMatchObject({ name: 'RegistryError', kind: 'content' });
+    });
+  });
+});
+
 describe('signatureReferrers', () => {
   it('C-05 returns only Notation signature manifests, once each', () => {
     const d = (artifactType: string, n: string, mediaType = OCI_MANIFEST) => ({
@@ -125,22 +144,31 @@ describe('signatureReferrers', () => {
   });
 });
 
-describe('preferThumbprints', () => {
-  it('returns trusted-thumbprint signatures first and keeps the rest', () => {
-    const signed = (t: string, n: string) => ({
-      ...sig,
-      digest: n,
-      annotations: { 'io.cncf.notary.x509chain.thumbprint#S256': JSON.stringify([t]) },
+describe('annotatedThumbprints', () => {
+  const annotated = (value: string) => ({
+    ...sig,
+    annotations: { 'io.cncf.notary.x509chain.thumbprint#S256': value },
+  });
+
+  describe('when the annotation is a JSON array of hex strings', () => {
+    it('returns them in lower case, in order', () => {
+      expect(annotatedThumbprints(annotated('["AA","bb"]'))).toEqual(['aa', 'bb']);
     });
-    const sigs = [
-      signed('aa', '1'),
-      {
-        ...sig,
-        digest: '2',
-        annotations: { 'io.cncf.notary.x509chain.thumbprint#S256': 'not json' },
+  });
+
+  describe('when the annotation is missing, not JSON, or not an array of strings', () => {
+    it.each([[sig], [annotated('not json')], [annotated('{"a":1}')], [annotated('[1,null]')]])(
+      'returns no thumbprint for %j',
+      (d) => {
+        expect(annotatedThumbprints(d)).toEqual([]);
       },
-      signed('BB', '3'),
-    ];
-    expect(preferThumbprints(sigs, ['bb']).map((s) => s.digest)).toEqual(['3', '1', '2']);
+    );
+  });
+
+  describe('when the annotation lists more than a chain can hold', () => {
+    it('returns the first 32 only', () => {
+      const many = JSON.stringify(Array.from({ length: 100 }, (_, i) => `${i}`));
+      expect(annotatedThumbprints(annotated(many))).toHaveLength(32);
+    });
   });
 });

@@ -38,28 +38,22 @@ export function signatureReferrers(
   return out;
 }
 
-function thumbprints(d: Descriptor): string[] {
+/**
+ * The chain thumbprints a signature manifest's `io.cncf.notary.x509chain.thumbprint#S256`
+ * annotation claims (hex, lower case). Unsigned: src/verify only orders candidates by them.
+ */
+export function annotatedThumbprints(d: Descriptor): string[] {
   try {
     const value: unknown = JSON.parse(d.annotations?.[THUMBPRINT_ANNOTATION] ?? '[]');
     return Array.isArray(value)
-      ? value.filter((v) => typeof v === 'string').map((v) => v.toLowerCase())
+      ? value
+          .filter((v): v is string => typeof v === 'string')
+          .slice(0, 32)
+          .map((v) => v.toLowerCase())
       : [];
   } catch {
     return [];
   }
-}
-
-/**
- * Puts first the signatures whose (unsigned) thumbprint annotation names a trusted certificate.
- * An ordering only: nothing is dropped, since the annotation proves nothing.
- */
-export function preferThumbprints<T extends Descriptor>(
-  sigs: readonly T[],
-  trusted: Iterable<string>,
-): T[] {
-  const wanted = new Set([...trusted].map((t) => t.toLowerCase()));
-  const rank = (d: T): number => (thumbprints(d).some((t) => wanted.has(t)) ? 0 : 1);
-  return [...sigs].sort((a, b) => rank(a) - rank(b));
 }
 
 /** The spec's two forms: OCI 1.1 (artifactType + empty config) and legacy (config type). */

@@ -3,6 +3,8 @@ import { Pool, type Dispatcher } from 'undici';
 import {
   checkLiteralHost,
   guardedLookup,
+  type GuardSettings,
+  type GuardTarget,
   type HostResolver,
   type NetworkAllowance,
 } from './address-guard.js';
@@ -14,6 +16,7 @@ import {
   type CallVerdict,
 } from './breaker.js';
 import { RegistryError, isRegistryError, redact } from './errors.js';
+import { OriginStates, type OriginState } from './origin-state.js';
 import { isRetriableStatus, shouldRetry } from './retry.js';
 
 export interface TransportOptions {
@@ -22,6 +25,13 @@ export interface TransportOptions {
   /** PEM CA bundle per `host[:port]`, replacing the system roots for that host. */
   caBundles: Readonly<Record<string, string>>;
   allowPrivateNetworks: NetworkAllowance;
+  /**
+   * Whether configuration names this `host[:port]` (an insecure registry, a CA bundle,
+   * credentials): it is trusted configuration, reached on loopback and private addresses too.
+   */
+  isConfigured?: ((host: string) => boolean) | undefined;
+  /** The settings an address refusal names (default: the CLI flags). */
+  guardSettings?: GuardSettings | undefined;
   resolver?: HostResolver | undefined;
   maxRedirects: number;
   /** Sockets per origin; further requests queue (and still honour their deadline). */
@@ -34,6 +44,16 @@ export interface TransportOptions {
   breaker?: Omit<BreakerOptions, 'now' | 'onStateChange'> | false | undefined;
   /** Told when a registry host's circuit opens, half-opens or closes (for a metric). */
   onCircuit?: ((host: string, state: BreakerState) => void) | undefined;
+  /** Per-origin state (pools, holds), shared with the authenticator; one of its own if absent. */
+  states?: OriginStates | undefined;
+}
+
+/** How one request may reach an origin: its pool, its allowance, what the guard is told. */
+interface Access {
+  /** The pool of the origin this request uses. */
+  pool: string;
+  allowance: NetworkAllowance;
+  target: GuardTarget;
 }
 
 export interface HttpRequest {
@@ -103,21 +123,19 @@ function causeRegistryError(err: unknown): RegistryError | undefined {
 export class Transport {
   readonly #options: TransportOptions;
   /**
-   * One Pool per origin (and address allowance). Not an undici Agent: an Agent closes an
-   * origin's pool whenever its last connection drops (undici closes the socket after every
-   * HEAD), which made every following request open a new connection.
+   * One Pool per origin (and address allowance), kept in the bounded per-origin state with the
+   * origin's Retry-After hold. Not an undici Agent: an Agent closes an origin's pool whenever
+   * its last connection drops (undici closes the socket after every HEAD), which made every
+   * following request open a new connection.
    */
-  readonly #agents = new Map<string, Pool>();
-  /** Requests of ours under way per pool key. */
-  readonly #inFlight = new Map<string, number>();
-  /** host → time before which it asked us (429 + Retry-After) not to call. */
-  readonly #holds = new Map<string, number>();
+  readonly #states: OriginStates;
   readonly #breakers: HostBreakers | undefined;
   /** Exchanges each request made: a call that made none tells the breaker nothing. */
   readonly #exchanges = new WeakMap<HttpRequest, number>();
 
   constructor(options: TransportOptions) {
     this.#options = options;
+    this.#states = options.states ?? new OriginStates({ now: options.now });
     this.#breakers =
       options.breaker === false
         ? undefined
@@ -139,7 +157,7 @@ export class Transport {
       permit?.done(failed ? 'failure' : 'success', { status: res.status });
       return res;
     } catch (err) {
-      const held = (this.#holds.get(req.url.host) ?? 0) - this.#options.now();
+      const held = (this.#states.find(req.url.origin)?.holdUntil ?? 0) - this.#options.now();
       const status = isRegistryError(err) ? err.status : undefined;
       permit?.done(this.#verdictOf(err, req), {
         ...(status !== undefined && { status }),
@@ -190,7 +208,7 @@ export class Transport {
       await this.#sleep(wait, req);
       return;
     }
-    if (wait !== undefined) this.#holds.set(req.url.host, this.#options.now() + wait);
+    if (wait !== undefined) this.#states.get(req.url.origin).holdUntil = this.#options.now() + wait;
     throw new RegistryError('RATE_LIMITED', `${req.url.host} is rate limiting ${req.what}`, {
       status: 429,
     });
@@ -214,28 +232,23 @@ export class Transport {
    * registry that just stalled; when nobody else is using that origin, start it afresh instead.
    */
   #dropIfIdle(req: HttpRequest): void {
-    const key = this.#key(req.url, this.#allowance(req));
-    const pool = this.#agents.get(key);
+    const state = this.#states.find(req.url.origin);
+    const key = this.#access(req.url, req).pool;
+    const pool = state?.pools.get(key);
     // Our own count: undici still counts an aborted request as running while it reconnects.
-    if (!pool || (this.#inFlight.get(key) ?? 0) > 0) return;
-    this.#agents.delete(key);
+    if (!state || !pool || state.inFlight > 0) return;
+    state.pools.delete(key);
     void pool.destroy().catch(() => undefined);
   }
 
   /** Closes every connection, including requests in flight. */
-  async close(): Promise<void> {
-    const agents = [...this.#agents.values()];
-    this.#agents.clear();
-    await Promise.all(agents.map((a) => a.destroy()));
+  close(): Promise<void> {
+    return this.#states.destroy();
   }
 
   #checkHold(url: URL): void {
-    const until = this.#holds.get(url.host);
-    if (until === undefined) return;
-    if (until <= this.#options.now()) {
-      this.#holds.delete(url.host);
-      return;
-    }
+    const until = this.#states.find(url.origin)?.holdUntil ?? 0;
+    if (until <= this.#options.now()) return;
     throw new RegistryError(
       'RATE_LIMITED',
       `${url.host} asked for a pause (Retry-After) that has not ended; not calling it`,
@@ -251,8 +264,23 @@ export class Transport {
     }
   }
 
-  #allowance(req: HttpRequest): NetworkAllowance {
-    return req.publicOnly === true ? false : this.#options.allowPrivateNetworks;
+  /**
+   * An unconfigured token realm is public-only; a host the configuration names is trusted on
+   * loopback and private addresses too; anything else gets the configured allowance.
+   */
+  #access(url: URL, req: HttpRequest): Access {
+    const publicOnly = req.publicOnly === true;
+    const configured = !publicOnly && (this.#options.isConfigured?.(url.host) ?? false);
+    return {
+      pool: publicOnly ? 'public' : 'allowed',
+      allowance: publicOnly ? false : this.#options.allowPrivateNetworks,
+      target: {
+        host: url.host,
+        configured,
+        publicOnly,
+        ...(this.#options.guardSettings && { settings: this.#options.guardSettings }),
+      },
+    };
   }
 
   #checkUrl(url: URL, req: HttpRequest, hop: number): void {
@@ -269,7 +297,8 @@ export class Transport {
     } else if (url.protocol !== 'https:') {
       throw new RegistryError('NOT_ALLOWED', `refusing the ${url.protocol} scheme`);
     }
-    checkLiteralHost(url.hostname, this.#allowance(req));
+    const { allowance, target } = this.#access(url, req);
+    checkLiteralHost(url.hostname, allowance, target);
   }
 
   async #follow(req: HttpRequest): Promise<HttpResponse> {
@@ -300,29 +329,30 @@ export class Transport {
     headers: Record<string, string>,
     req: HttpRequest,
   ): Promise<HttpResponse> {
-    const key = this.#key(url, this.#allowance(req));
-    this.#inFlight.set(key, (this.#inFlight.get(key) ?? 0) + 1);
+    const state = this.#states.get(url.origin);
+    state.inFlight++;
     this.#exchanges.set(req, (this.#exchanges.get(req) ?? 0) + 1);
     try {
-      const res = await this.#exchangeOn(key, url, headers, req);
+      const res = await this.#exchangeOn(state, url, headers, req);
       this.#options.onResponse?.(url.host, res.status);
       return res;
     } catch (err) {
       this.#options.onResponse?.(url.host, 'error');
       throw err;
     } finally {
-      this.#inFlight.set(key, (this.#inFlight.get(key) ?? 1) - 1);
+      // The state this request counted itself in, even if it has been forgotten since.
+      state.inFlight--;
     }
   }
 
   async #exchangeOn(
-    key: string,
+    state: OriginState,
     url: URL,
     headers: Record<string, string>,
     req: HttpRequest,
   ): Promise<HttpResponse> {
     const method = req.method ?? 'GET';
-    const res = await this.#agentFor(key, url, this.#allowance(req)).request({
+    const res = await this.#poolFor(state, url, req).request({
       origin: url.origin,
       path: `${url.pathname}${url.search}`,
       method,
@@ -351,18 +381,15 @@ export class Transport {
     return { ...out, body };
   }
 
-  #key(url: URL, allowance: NetworkAllowance): string {
-    return `${url.origin} ${allowance === false ? 'public' : 'allowed'}`;
-  }
-
-  #agentFor(key: string, url: URL, allowance: NetworkAllowance): Pool {
-    let agent = this.#agents.get(key);
-    if (!agent) {
+  #poolFor(state: OriginState, url: URL, req: HttpRequest): Pool {
+    const { pool: key, allowance, target } = this.#access(url, req);
+    let pool = state.pools.get(key);
+    if (!pool) {
       const ca = url.protocol === 'https:' ? this.#options.caBundles[url.host] : undefined;
-      agent = new Pool(url.origin, {
+      pool = new Pool(url.origin, {
         connect: {
           timeout: this.#options.connectTimeoutMs,
-          lookup: guardedLookup(allowance, this.#options.resolver),
+          lookup: guardedLookup(allowance, this.#options.resolver, target),
           ...(ca !== undefined && { ca }),
         },
         connections: this.#options.perHostConcurrency,
@@ -370,9 +397,9 @@ export class Transport {
         headersTimeout: 60_000,
         bodyTimeout: 60_000,
       });
-      this.#agents.set(key, agent);
+      state.pools.set(key, pool);
     }
-    return agent;
+    return pool;
   }
 
   #toRegistryError(err: unknown, req: HttpRequest): RegistryError {

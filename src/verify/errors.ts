@@ -15,6 +15,9 @@ export type VerificationErrorCode =
   | 'NO_APPLICABLE_POLICY'
   | 'SIGNATURE_NOT_FOUND'
   | 'MAX_SIGNATURES_EXCEEDED'
+  // the registry answered, but not with a valid signature artifact or list of referrers
+  | 'SIGNATURE_ARTIFACT_INVALID'
+  | 'SIGNATURE_LIST_INVALID'
   // integrity (never logged, at any level)
   | 'ENVELOPE_UNSUPPORTED'
   | 'ENVELOPE_MALFORMED'

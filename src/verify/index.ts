@@ -54,6 +54,10 @@ export {
   verifyArtifact,
   type ArtifactDigest,
   type ArtifactOutcome,
-  type SignatureCandidate,
   type VerifyArtifactOptions,
 } from './verify-artifact.js';
+export {
+  DEFAULT_MAX_SIGNATURES,
+  type RetrievalFailure,
+  type SignatureCandidate,
+} from './candidates.js';

@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import { readLayout } from '../../test/support/layouts.js';
 import { vector, vectorText } from '../../test/support/vectors.js';
@@ -5,6 +6,7 @@ import { PolicyError } from './errors.js';
 import { parseTrustPolicyDocument, type TrustPolicyDocument } from './trust-policy/index.js';
 import { createTrustStore } from './trust-store/trust-store.js';
 import type { Descriptor, TrustStores } from './types.js';
+import { DEFAULT_MAX_SIGNATURES } from './candidates.js';
 import { verifyArtifact, type SignatureCandidate } from './verify-artifact.js';
 
 const NOW = new Date('2026-11-22T12:00:00Z');
@@ -53,6 +55,42 @@ function candidates(layout: string): {
       })),
     );
   return { artifact, list, loads: () => loads };
+}
+
+const DIGEST_A = `sha256:${'a'.repeat(64)}`;
+const DIGEST_B = `sha256:${'b'.repeat(64)}`;
+const JWS = 'application/jose+json';
+/** SHA-256 of the e2e root (DER): what notation writes in the thumbprint annotation. */
+const E2E_THUMBPRINT = createHash('sha256')
+  .update(new Uint8Array(e2eStore.get('ca:e2e')!.certificates[0]!.rawData))
+  .digest('hex');
+
+/** The rejections src/registry's RegistryError makes, by their structural kind. */
+const junk = (message: string) => Object.assign(new Error(message), { kind: 'content' });
+const unavailable = (message: string) =>
+  Object.assign(new Error(message), { kind: 'availability' });
+
+const base = (artifact: Descriptor) => ({
+  repository: REPOSITORY,
+  artifact,
+  document: document('strict'),
+  trustStores: e2eStore,
+  now: NOW,
+});
+
+/** `n` candidates whose envelope is a malformed JWS, counting their loads. */
+function junkCandidates(n: number) {
+  const bogus = new Uint8Array(vector('envelopes/notation-e2e-blob/malformed.jws.sig'));
+  let loads = 0;
+  const many = (): SignatureCandidate[] =>
+    Array.from({ length: n }, (_, i) => ({
+      digest: `sha256:${i.toString(16).padStart(64, '0')}`,
+      load: () => {
+        loads++;
+        return Promise.resolve({ mediaType: JWS, bytes: bogus });
+      },
+    }));
+  return { many, loads: () => loads };
 }
 
 describe('verifyArtifact', () => {
@@ -199,19 +237,16 @@ describe('verifyArtifact', () => {
   });
 
   describe('when a signature cannot be fetched', () => {
-    it('throws the fetch error (inconclusive) instead of calling the signature invalid', async () => {
+    it('throws the availability error (inconclusive) instead of calling the signature invalid', async () => {
       const { artifact } = readLayout('notation-e2e/e2e-valid-signature');
-      const timeout = Object.assign(new Error('registry timed out'), { code: 'TIMEOUT' });
+      const timeout = Object.assign(new Error('registry timed out'), {
+        code: 'TIMEOUT',
+        kind: 'availability',
+      });
       const outcome = verifyArtifact({
-        repository: REPOSITORY,
-        artifact,
-        document: document('strict'),
-        trustStores: e2eStore,
+        ...base(artifact),
         listSignatures: () =>
-          Promise.resolve([
-            { digest: 'sha256:' + 'a'.repeat(64), load: () => Promise.reject(timeout) },
-          ]),
-        now: NOW,
+          Promise.resolve([{ digest: DIGEST_A, load: () => Promise.reject(timeout) }]),
       });
       await expect(outcome).rejects.toBe(timeout);
     });
@@ -220,17 +255,192 @@ describe('verifyArtifact', () => {
       const { artifact, list } = candidates('e2e-valid-signature');
       const broken: SignatureCandidate = {
         digest: 'sha256:' + 'b'.repeat(64),
-        load: () => Promise.reject(new Error('reset')),
+        load: () => Promise.reject(unavailable('reset')),
       };
       const outcome = await verifyArtifact({
-        repository: REPOSITORY,
-        artifact,
-        document: document('strict'),
-        trustStores: e2eStore,
+        ...base(artifact),
         listSignatures: async () => [broken, ...(await list())],
-        now: NOW,
       });
       expect(outcome.verified).toBe(true);
+    });
+  });
+
+  describe('when the registry answered with something that is not a signature artifact', () => {
+    it('fails that signature with SIGNATURE_ARTIFACT_INVALID, never inconclusive', async () => {
+      const { artifact } = readLayout('notation-e2e/e2e-valid-signature');
+      const outcome = await verifyArtifact({
+        ...base(artifact),
+        listSignatures: () =>
+          Promise.resolve([{ digest: DIGEST_A, load: () => Promise.reject(junk('2 layers')) }]),
+      });
+      expect(outcome.verified).toBe(false);
+      expect(outcome.error?.code).toBe('SIGNATURE_ARTIFACT_INVALID');
+      expect(outcome.error?.message).toBe(
+        `signature ${DIGEST_A} is not a valid signature artifact: 2 layers`,
+      );
+      expect(outcome.failures.map((f) => [f.digest, f.error.code])).toEqual([
+        [DIGEST_A, 'SIGNATURE_ARTIFACT_INVALID'],
+      ]);
+    });
+
+    it('lists it among the failures beside the other signatures', async () => {
+      const { artifact } = readLayout('notation-e2e/e2e-valid-signature');
+      const bogus = new Uint8Array(vector('envelopes/notation-e2e-blob/malformed.jws.sig'));
+      const outcome = await verifyArtifact({
+        ...base(artifact),
+        listSignatures: () =>
+          Promise.resolve([
+            { digest: DIGEST_A, load: () => Promise.reject(junk('404')) },
+            { digest: DIGEST_B, load: () => Promise.resolve({ mediaType: JWS, bytes: bogus }) },
+          ]),
+      });
+      expect(outcome.failures.map((f) => f.error.code).sort()).toEqual([
+        'ENVELOPE_MALFORMED',
+        'SIGNATURE_ARTIFACT_INVALID',
+      ]);
+      expect(outcome.error?.message).toMatch(/no signature passed \(2 tried\)/);
+    });
+
+    it('stays inconclusive when another signature could not be fetched at all', async () => {
+      const { artifact } = readLayout('notation-e2e/e2e-valid-signature');
+      const down = unavailable('503');
+      const outcome = verifyArtifact({
+        ...base(artifact),
+        listSignatures: () =>
+          Promise.resolve([
+            { digest: DIGEST_A, load: () => Promise.reject(junk('2 layers')) },
+            { digest: DIGEST_B, load: () => Promise.reject(down) },
+          ]),
+      });
+      await expect(outcome).rejects.toBe(down);
+    });
+  });
+
+  describe('when the listing itself is junk', () => {
+    it('fails with SIGNATURE_LIST_INVALID, never inconclusive', async () => {
+      const { artifact } = readLayout('notation-e2e/e2e-valid-signature');
+      const outcome = await verifyArtifact({
+        ...base(artifact),
+        listSignatures: () => Promise.reject(junk('over 10 pages')),
+      });
+      expect(outcome).toMatchObject({ verified: false, failures: [] });
+      expect(outcome.error?.code).toBe('SIGNATURE_LIST_INVALID');
+      expect(outcome.error?.message).toBe(
+        `the signatures of ${artifact.digest} cannot be listed: over 10 pages`,
+      );
+    });
+
+    it('throws the availability error of a listing that could not be asked', async () => {
+      const { artifact } = readLayout('notation-e2e/e2e-valid-signature');
+      const down = unavailable('timeout');
+      await expect(
+        verifyArtifact({ ...base(artifact), listSignatures: () => Promise.reject(down) }),
+      ).rejects.toBe(down);
+    });
+  });
+
+  describe('when evaluating a signature throws unexpectedly (item 9)', () => {
+    it('settles with the signature failed when load throws a non-registry error', async () => {
+      const { artifact } = readLayout('notation-e2e/e2e-valid-signature');
+      const outcome = await verifyArtifact({
+        ...base(artifact),
+        listSignatures: () =>
+          Promise.resolve([
+            {
+              digest: DIGEST_A,
+              load: () => {
+                throw new TypeError('cannot read properties of undefined');
+              },
+            },
+          ]),
+      });
+      expect(outcome.verified).toBe(false);
+      expect(outcome.error?.code).toBe('SIGNATURE_ARTIFACT_INVALID');
+      expect(outcome.error?.message).toMatch(/unexpected TypeError: cannot read properties/);
+    });
+
+    it('settles with the signature failed when verification itself throws', async () => {
+      const { artifact, list } = candidates('e2e-valid-signature');
+      const hostile = new Proxy<Record<string, string>>(
+        {},
+        {
+          ownKeys: () => {
+            throw new RangeError('boom');
+          },
+        },
+      );
+      const outcome = await verifyArtifact({
+        ...base(artifact),
+        listSignatures: list,
+        userMetadata: hostile,
+      });
+      expect(outcome.verified).toBe(false);
+      expect(outcome.signature).toBeUndefined();
+      expect(outcome.error?.code).toBe('ENVELOPE_MALFORMED');
+      expect(outcome.error?.message).toMatch(/could not be evaluated: RangeError: boom$/);
+    });
+  });
+
+  describe('when junk is listed before a signature whose thumbprint is trusted', () => {
+    it('evaluates that signature first and loads no junk', async () => {
+      const { artifact, list } = candidates('e2e-valid-signature');
+      const { many, loads } = junkCandidates(20);
+      const [good] = await list();
+      const outcome = await verifyArtifact({
+        ...base(artifact),
+        listSignatures: () =>
+          Promise.resolve([...many(), { ...good!, thumbprints: [E2E_THUMBPRINT.toUpperCase()] }]),
+        maxSignatures: 10,
+      });
+      expect(outcome.error).toBeUndefined();
+      expect(outcome.verified).toBe(true);
+      expect(loads()).toBe(0);
+    });
+
+    it('evaluates the others, in the registry order, when every trusted-thumbprint one fails', async () => {
+      const { artifact, list } = candidates('e2e-valid-signature');
+      const { many, loads } = junkCandidates(3);
+      const [good] = await list();
+      const outcome = await verifyArtifact({
+        ...base(artifact),
+        listSignatures: () =>
+          Promise.resolve([
+            { ...good!, thumbprints: [] },
+            ...many().map((c) => ({ ...c, thumbprints: [E2E_THUMBPRINT] })),
+          ]),
+        concurrency: 1,
+      });
+      expect(outcome.verified).toBe(true);
+      expect(loads()).toBe(3);
+      expect(outcome.failures).toHaveLength(3);
+    });
+  });
+
+  describe('when junk copies a trusted thumbprint', () => {
+    it('evaluates no more than maxSignatures in all', async () => {
+      const { artifact, list } = candidates('e2e-valid-signature');
+      const { many, loads } = junkCandidates(50);
+      const outcome = await verifyArtifact({
+        ...base(artifact),
+        listSignatures: async () => [
+          ...many().map((c) => ({ ...c, thumbprints: [E2E_THUMBPRINT] })),
+          ...(await list()),
+        ],
+        maxSignatures: 5,
+      });
+      expect(outcome.error?.code).toBe('MAX_SIGNATURES_EXCEEDED');
+      expect(loads()).toBe(5);
+    });
+
+    it('evaluates DEFAULT_MAX_SIGNATURES by default', async () => {
+      const { artifact } = readLayout('notation-e2e/e2e-valid-signature');
+      const { many, loads } = junkCandidates(100);
+      const outcome = await verifyArtifact({
+        ...base(artifact),
+        listSignatures: () => Promise.resolve(many()),
+      });
+      expect(outcome.error?.code).toBe('MAX_SIGNATURES_EXCEEDED');
+      expect(loads()).toBe(DEFAULT_MAX_SIGNATURES);
     });
   });
 

@@ -1,4 +1,11 @@
+import {
+  DEFAULT_MAX_SIGNATURES,
+  isCallersToClassify,
+  listInvalid,
+  type SignatureCandidate,
+} from './candidates.js';
 import { VerificationError } from './errors.js';
+import { evaluateInOrder } from './evaluate.js';
 import type { RevocationChecker } from './steps.js';
 import {
   selectTrustPolicy,
@@ -6,18 +13,12 @@ import {
   type TrustPolicyStatement,
 } from './trust-policy/index.js';
 import type { Descriptor, TrustStores, ValidationResult, VerificationLevel } from './types.js';
-import { verifySignature, type Envelope, type SignatureOutcome } from './verify-signature.js';
+
+export type { SignatureCandidate } from './candidates.js';
 
 /** An artifact known by its digest only (a digest reference that was not resolved). */
 export interface ArtifactDigest {
   digest: string;
-}
-
-/** One signature found for the artifact; its envelope is fetched only when it is evaluated. */
-export interface SignatureCandidate {
-  /** Digest of the signature manifest, to name it in results. */
-  digest: string;
-  load(): Promise<Envelope>;
 }
 
 export interface VerifyArtifactOptions {
@@ -31,12 +32,15 @@ export interface VerifyArtifactOptions {
   artifact: Descriptor | ArtifactDigest;
   document: TrustPolicyDocument;
   trustStores: TrustStores;
-  /** Called only when the policy level is not `skip`: no registry traffic for skipped images. */
+  /**
+   * Called only when the policy level is not `skip`: no registry traffic for skipped images.
+   * Rejects, like each candidate's `load()`, as RetrievalFailure (candidates.ts) says.
+   */
   listSignatures: () => Promise<SignatureCandidate[]>;
   now: Date;
   revocation?: RevocationChecker;
   userMetadata?: Record<string, string>;
-  /** At most this many signatures are evaluated (default 10). */
+  /** At most this many signatures are evaluated (default DEFAULT_MAX_SIGNATURES). */
   maxSignatures?: number;
   /** How many are evaluated at once (default 4). */
   concurrency?: number;
@@ -55,85 +59,6 @@ export interface ArtifactOutcome {
   error?: VerificationError;
 }
 
-/** An evaluated candidate: judged, or not judged because its envelope could not be fetched. */
-type Evaluation = { outcome: SignatureOutcome } | { unavailable: unknown };
-
-async function evaluate(
-  candidate: SignatureCandidate,
-  options: VerifyArtifactOptions,
-  policy: TrustPolicyStatement,
-): Promise<Evaluation> {
-  let envelope: Envelope;
-  try {
-    envelope = await candidate.load();
-  } catch (err) {
-    // A registry error is inconclusive, never a verdict on the signature: keep it as it is.
-    return { unavailable: err };
-  }
-  const artifact = artifactFor(options.artifact, envelope);
-  if (artifact instanceof VerificationError)
-    return { outcome: { verified: false, results: [], error: artifact } };
-  return { outcome: await verifySignature({ ...options, artifact, envelope, policy }) };
-}
-
-/** The descriptor a signature must name: the resolved one, else its manifest's subject of the same digest. */
-function artifactFor(
-  artifact: Descriptor | ArtifactDigest,
-  envelope: Envelope,
-): Descriptor | VerificationError {
-  if ('mediaType' in artifact && 'size' in artifact) return artifact;
-  const subject = envelope.subject;
-  if (subject?.digest === artifact.digest) return subject;
-  const named = subject ? `names ${subject.digest}` : 'names no subject';
-  return new VerificationError(
-    'PAYLOAD_MISMATCH',
-    'integrity',
-    `the signature manifest ${named}, not ${artifact.digest}`,
-  );
-}
-
-interface Evaluated {
-  passed?: { digest: string; outcome: SignatureOutcome };
-  failures: ArtifactOutcome['failures'];
-  unavailable: unknown[];
-}
-
-/** Evaluates candidates with bounded concurrency and resolves as soon as one passes. */
-function firstVerified(
-  candidates: SignatureCandidate[],
-  options: VerifyArtifactOptions,
-  policy: TrustPolicyStatement,
-): Promise<Evaluated> {
-  const result: Evaluated = { failures: [], unavailable: [] };
-  const limit = options.concurrency ?? 4;
-  let next = 0;
-  let running = 0;
-  let done = false;
-  return new Promise((resolve) => {
-    const settle = (candidate: SignatureCandidate, evaluation: Evaluation): void => {
-      running--;
-      if (done) return;
-      if ('unavailable' in evaluation) result.unavailable.push(evaluation.unavailable);
-      else if (evaluation.outcome.verified) {
-        done = true;
-        resolve({ ...result, passed: { digest: candidate.digest, outcome: evaluation.outcome } });
-        return;
-      } else result.failures.push({ digest: candidate.digest, error: evaluation.outcome.error! });
-      if (running === 0 && next >= candidates.length) resolve(result);
-      else launch();
-    };
-    const launch = (): void => {
-      while (!done && running < limit && next < candidates.length) {
-        const candidate = candidates[next++]!;
-        running++;
-        void evaluate(candidate, options, policy).then((e) => settle(candidate, e));
-      }
-    };
-    if (candidates.length === 0) resolve(result);
-    else launch();
-  });
-}
-
 function summarise(failures: ArtifactOutcome['failures']): VerificationError {
   if (failures.length === 1) return failures[0]!.error;
   const first = failures[0]!.error;
@@ -149,11 +74,15 @@ function summarise(failures: ArtifactOutcome['failures']): VerificationError {
 
 /**
  * Verifies an artifact the Notary Project way: select the trust policy by repository, honour
- * `skip` before any registry call, then succeed on the first signature that passes.
+ * `skip` before any registry call, then succeed on the first signature that passes (those whose
+ * thumbprint annotation names a trusted certificate are tried first; at most `maxSignatures`).
  *
- * Errors of `listSignatures` and of a candidate's `load` (registry, network, deadline) are
- * thrown as they are when no signature passed: they make the result inconclusive, which the
- * caller must never read as "unsigned" or "verified".
+ * A rejection of `listSignatures` or of a candidate's `load` that says the registry was
+ * unavailable is thrown as it is when no signature passed: the result is inconclusive, which the
+ * caller must never read as "unsigned" or "verified". A listing refused by our own address rules
+ * (`kind: 'refused'`) is thrown as it is too, for the caller to deny with its code. Any other
+ * rejection is a failed listing or signature (SIGNATURE_LIST_INVALID, SIGNATURE_ARTIFACT_INVALID),
+ * never inconclusive.
  */
 export async function verifyArtifact(options: VerifyArtifactOptions): Promise<ArtifactOutcome> {
   const policy = selectTrustPolicy(options.document, options.repository);
@@ -170,17 +99,24 @@ export async function verifyArtifact(options: VerifyArtifactOptions): Promise<Ar
   }
   const level = policy.signatureVerification.level;
   if (level === 'skip') return { verified: true, policy, level, failures: [] };
-  const all = await options.listSignatures();
+  const digest = options.artifact.digest;
+  let all: SignatureCandidate[];
+  try {
+    all = await options.listSignatures();
+  } catch (err) {
+    if (isCallersToClassify(err)) throw err;
+    return { verified: false, policy, level, failures: [], error: listInvalid(digest, err) };
+  }
   if (all.length === 0) {
     const error = new VerificationError(
       'SIGNATURE_NOT_FOUND',
       'retrieval',
-      `no signature is associated with ${options.artifact.digest}`,
+      `no signature is associated with ${digest}`,
     );
     return { verified: false, policy, level, failures: [], error };
   }
-  const max = options.maxSignatures ?? 10;
-  const { passed, failures, unavailable } = await firstVerified(all.slice(0, max), options, policy);
+  const max = options.maxSignatures ?? DEFAULT_MAX_SIGNATURES;
+  const { passed, failures, unavailable } = await evaluateInOrder(all, options, policy, max);
   if (passed) {
     const { results, validUntil } = passed.outcome;
     return {
@@ -191,7 +127,7 @@ export async function verifyArtifact(options: VerifyArtifactOptions): Promise<Ar
       signature: { digest: passed.digest, results, ...(validUntil && { validUntil }) },
     };
   }
-  // Not verified and some signature could not even be fetched: the answer is unknown, not "no".
+  // Not verified and the registry could not be asked for some signature: unknown, not "no".
   if (unavailable.length > 0) throw unavailable[0];
   const error =
     all.length > max

@@ -83,6 +83,40 @@ describe('decide', () => {
     });
   });
 
+  describe('when the code is about the policy or the reference, not a signature', () => {
+    it('denies a policy that is not Ready with its own reason only [POLICY_NOT_READY]', () => {
+      const d = decide([
+        {
+          kind: 'failed',
+          image: api,
+          admission: prod({ policy: 'orphan' }),
+          code: 'POLICY_NOT_READY',
+          reason:
+            'TrustPolicy "orphan" applies to this image but is not Ready (TrustStoreNotFound)',
+        },
+      ]);
+      expect(d.message).toBe(
+        'spec.containers[0].image "ghcr.io/acme/api:1.4" (digest unknown): TrustPolicy "orphan" applies to this image but is not Ready (TrustStoreNotFound) [POLICY_NOT_READY]',
+      );
+    });
+
+    it('warns of an unpinned tag under Warn as not pinned, not as not verified', () => {
+      const d = decide([
+        {
+          kind: 'failed',
+          image: api,
+          digest: DIGEST,
+          admission: prod({ action: 'Warn' }),
+          code: 'DIGEST_REQUIRED',
+          reason: 'not pinned to a digest: …',
+        },
+      ]);
+      expect(d.warnings).toEqual([
+        'spec.containers[0].image: not pinned to a digest [DIGEST_REQUIRED], allowed by action Warn (policy "prod")',
+      ]);
+    });
+  });
+
   describe('when verification was inconclusive', () => {
     const timeout = (onError: 'Deny' | 'Allow'): ImageVerdict => ({
       kind: 'inconclusive',
@@ -104,6 +138,42 @@ describe('decide', () => {
       const d = decide([timeout('Allow')]);
       expect(d.allowed).toBe(true);
       expect(d.warnings[0]).toMatch(/could not verify/);
+    });
+
+    it('denies an internal error even under onError: Allow (a bug is no registry outage)', () => {
+      const d = decide([
+        {
+          kind: 'inconclusive',
+          image: api,
+          admission: prod({ onError: 'Allow' }),
+          code: 'INTERNAL_ERROR',
+          reason: 'verification failed unexpectedly (see the webhook logs)',
+        },
+      ]);
+      expect(d).toMatchObject({
+        allowed: false,
+        message:
+          'spec.containers[0].image "ghcr.io/acme/api:1.4" (digest unknown): not verified under ' +
+          'policy "prod" — verification failed unexpectedly (see the webhook logs) [INTERNAL_ERROR]',
+      });
+    });
+  });
+
+  describe('when our own address rules refused the registry', () => {
+    it('denies it as a definitive failure, naming the rule', () => {
+      const d = decide([
+        {
+          kind: 'failed',
+          image: api,
+          admission: prod({ onError: 'Allow' }),
+          code: 'NOT_ALLOWED',
+          reason: 'registry not allowed: 10.0.0.5 is a private address',
+        },
+      ]);
+      expect(d.allowed).toBe(false);
+      expect(d.message).toContain(
+        'not verified under policy "prod" — registry not allowed: 10.0.0.5 is a private address [NOT_ALLOWED]',
+      );
     });
   });
 

@@ -64,12 +64,36 @@ const shortDigest = (digest: string | undefined): string =>
 const subject = (image: ImageAtPath, digest: string | undefined): string =>
   `${image.fieldPath} "${image.image}" (${shortDigest(digest)})`;
 
+/**
+ * Codes whose reason is the whole sentence, naming the policy itself: they are not about a
+ * signature, so "signature not trusted" or "could not verify" would mislead.
+ */
+const SELF_EXPLAINED: ReadonlySet<string> = new Set([
+  'POLICY_NOT_READY',
+  'DIGEST_REQUIRED',
+  'NAMESPACE_UNKNOWN',
+]);
+
+/** What a warning says the image is (the code follows in brackets). */
+const WARNED_AS: Readonly<Record<string, string>> = { DIGEST_REQUIRED: 'not pinned to a digest' };
+
+/** Codes that say nothing about a signature, nor about the registry's availability. */
+const NOT_ABOUT_SIGNATURES: ReadonlySet<string> = new Set(['NOT_ALLOWED', 'INTERNAL_ERROR']);
+
+/**
+ * An inconclusive verdict that `onError: Allow` may not admit: a bug is not the registry being
+ * unavailable, and fails closed whatever the policy says.
+ */
+const isBug = (v: ImageVerdict): boolean =>
+  v.kind === 'inconclusive' && v.code === 'INTERNAL_ERROR';
+
 function clause(v: Extract<ImageVerdict, { kind: 'failed' | 'inconclusive' }>): string {
   // No statement governs the image (or its reference is unreadable): the reason says it all.
-  if (v.admission.policy === NO_POLICY)
+  if (v.admission.policy === NO_POLICY || SELF_EXPLAINED.has(v.code))
     return `${subject(v.image, v.digest)}: ${v.reason} [${v.code}]`;
-  const headline =
-    v.kind === 'failed'
+  const headline = NOT_ABOUT_SIGNATURES.has(v.code)
+    ? `not verified under policy "${v.admission.policy}"`
+    : v.kind === 'failed'
       ? `signature not trusted by policy "${v.admission.policy}"`
       : `could not verify under policy "${v.admission.policy}"`;
   return `${subject(v.image, v.digest)}: ${headline} — ${v.reason} [${v.code}]`;
@@ -98,6 +122,21 @@ function boundWarnings(warnings: string[]): string[] {
 const warning = (v: ImageVerdict, what: string): string =>
   `${v.image.fieldPath}: ${what} (policy "${v.admission.policy}")`;
 
+/** Inconclusive: onError decides, except for a bug, which is always denied. */
+function inconclusive(v: Extract<ImageVerdict, { kind: 'inconclusive' }>): {
+  deny?: string;
+  warn?: string;
+  audit: string;
+} {
+  const text = clause(v);
+  if (v.admission.onError === 'Deny' || isBug(v))
+    return { deny: text, audit: `inconclusive, denied [${v.code}]` };
+  return {
+    warn: warning(v, `could not verify [${v.code}], allowed by onError`),
+    audit: `inconclusive, allowed by onError: ${text}`,
+  };
+}
+
 /** What one image contributes: a denial clause, a warning, an audit annotation, or nothing. */
 function contribution(v: ImageVerdict): { deny?: string; warn?: string; audit?: string } {
   switch (v.kind) {
@@ -118,18 +157,17 @@ function contribution(v: ImageVerdict): { deny?: string; warn?: string; audit?: 
       if (v.admission.action === 'Deny') return { deny: text, audit: `denied [${v.code}]` };
       const audit = `${v.admission.action === 'Warn' ? 'warned' : 'audited'}: ${text}`;
       if (v.admission.action === 'Warn')
-        return { warn: warning(v, `not verified [${v.code}], allowed by action Warn`), audit };
+        return {
+          warn: warning(
+            v,
+            `${WARNED_AS[v.code] ?? 'not verified'} [${v.code}], allowed by action Warn`,
+          ),
+          audit,
+        };
       return { audit };
     }
-    case 'inconclusive': {
-      const text = clause(v);
-      if (v.admission.onError === 'Deny')
-        return { deny: text, audit: `inconclusive, denied [${v.code}]` };
-      return {
-        warn: warning(v, `could not verify [${v.code}], allowed by onError`),
-        audit: `inconclusive, allowed by onError: ${text}`,
-      };
-    }
+    case 'inconclusive':
+      return inconclusive(v);
   }
 }
 

@@ -86,11 +86,44 @@ describe('imagesToVerify', () => {
       ]);
     });
 
-    it('returns nothing when no image changed (a label edit costs no registry call)', () => {
+    it('returns unchanged tags marked unchanged, and skips an unchanged digest reference', () => {
       const pod = { spec: podSpec, metadata: { labels: { a: 'b' } } };
       expect(
         imagesToVerify(request('Pod', pod, { operation: 'UPDATE', oldObject: { spec: podSpec } })),
-      ).toEqual({ images: [], problems: [] });
+      ).toEqual({
+        images: [
+          {
+            fieldPath: 'spec.initContainers[0].image',
+            image: 'registry.example/init:1',
+            unchanged: true,
+          },
+          {
+            fieldPath: 'spec.containers[0].image',
+            image: 'registry.example/app:1.4',
+            unchanged: true,
+          },
+        ],
+        problems: [],
+      });
+    });
+
+    it('returns a digest reference that moved to another field path', () => {
+      const digest = `registry.example/sidecar@sha256:${'a'.repeat(64)}`;
+      const old = { spec: { containers: [{ name: 'a', image: digest }] } };
+      const now = {
+        spec: {
+          containers: [
+            { name: 'b', image: 'x:1' },
+            { name: 'a', image: digest },
+          ],
+        },
+      };
+      expect(
+        imagesToVerify(request('Pod', now, { operation: 'UPDATE', oldObject: old })).images,
+      ).toEqual([
+        { fieldPath: 'spec.containers[0].image', image: 'x:1' },
+        { fieldPath: 'spec.containers[1].image', image: digest },
+      ]);
     });
 
     it('returns the debug container that kubectl debug adds (pods/ephemeralcontainers)', () => {
@@ -104,9 +137,27 @@ describe('imagesToVerify', () => {
           oldObject: { spec: podSpec },
         }),
       );
-      expect(result.images).toEqual([
+      expect(result.images.filter((i) => i.unchanged !== true)).toEqual([
         { fieldPath: 'spec.ephemeralContainers[0].image', image: 'busybox:1.36' },
       ]);
+    });
+
+    it('returns a debug container naming a tag another container runs, as new', () => {
+      const tag = 'registry.example/app:1.4';
+      const withDebug = {
+        spec: { ...podSpec, ephemeralContainers: [{ name: 'debugger', image: tag }] },
+      };
+      const result = imagesToVerify(
+        request('Pod', withDebug, {
+          operation: 'UPDATE',
+          subResource: 'ephemeralcontainers',
+          oldObject: { spec: podSpec },
+        }),
+      );
+      expect(result.images).toContainEqual({
+        fieldPath: 'spec.ephemeralContainers[0].image',
+        image: tag,
+      });
     });
   });
 

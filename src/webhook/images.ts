@@ -2,15 +2,22 @@
 // Pure: no I/O. The API server has validated the object's schema for the validating webhook, but
 // the mutating one may see anything, so every shape is checked and a bad one is reported, never
 // skipped (an image we cannot read is an image we cannot admit).
+import { parseReference } from '../registry/index.js';
 
 /** One image reference in the object, where it sits (`spec.containers[0].image`). */
 export interface ImageAtPath {
   fieldPath: string;
   image: string;
+  /**
+   * UPDATE: the old object had this same tag at this same field path (a running container's).
+   * It is verified again, but not pinned: rewriting it would restart the container or roll out
+   * the workload, and the tag was there before the update.
+   */
+  unchanged?: true;
 }
 
 export interface ExtractedImages {
-  /** Images to verify (on UPDATE, only those the old object did not have). */
+  /** Images to verify (on UPDATE, every one but an unchanged digest reference). */
   images: ImageAtPath[];
   /** Field paths whose shape is wrong (not an array, no image string): denied by the caller. */
   problems: string[];
@@ -119,11 +126,22 @@ export function pullIdentityOf(
     : { imagePullSecrets };
 }
 
+/** True when the reference names a digest (`name@sha256:…`, `name:tag@sha256:…`). */
+export function hasDigest(image: string): boolean {
+  try {
+    return parseReference(image).digest !== undefined;
+  } catch {
+    return false; // unreadable: verified, and denied as INVALID_REFERENCE
+  }
+}
+
 /**
  * The images an admission request asks us to judge. CREATE: all of them. UPDATE (including the
- * `pods/ephemeralcontainers` subresource, which is how `kubectl debug` adds a container): only
- * images the old object did not already run, so an unrelated update costs no registry call.
- * Other operations and kinds without a pod spec: nothing to judge.
+ * `pods/ephemeralcontainers` subresource, which is how `kubectl debug` adds a container): all
+ * but a digest reference the old object had at the same field path, whose content cannot have
+ * changed. A tag is judged again even when its string is unchanged (it may name other content by
+ * now), and so is a new container naming an image another container runs. Other operations and
+ * kinds without a pod spec: nothing to judge.
  */
 export function imagesToVerify(request: AdmissionTarget): ExtractedImages {
   const kind = request.kind.kind;
@@ -137,6 +155,11 @@ export function imagesToVerify(request: AdmissionTarget): ExtractedImages {
     request.oldObject === null
   )
     return current;
-  const before = new Set(imagesOf(request.oldObject, kind).images.map((i) => i.image));
-  return { images: current.images.filter((i) => !before.has(i.image)), problems: current.problems };
+  const before = new Map(imagesOf(request.oldObject, kind).images.map((i) => [i.fieldPath, i]));
+  const images: ImageAtPath[] = [];
+  for (const i of current.images) {
+    if (before.get(i.fieldPath)?.image !== i.image) images.push(i);
+    else if (!hasDigest(i.image)) images.push({ ...i, unchanged: true });
+  }
+  return { images, problems: current.problems };
 }

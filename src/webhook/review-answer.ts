@@ -18,9 +18,13 @@ export type Answer = {
 export function respond(request: AdmissionRequest, outcome: Answer, webhook: WebhookKind) {
   const { decision, verdicts, snapshot } = outcome;
   if (webhook === 'mutate') {
+    // An unchanged tag of an UPDATE is left as it runs: rewriting it would restart the
+    // container or roll out the workload (it is verified, and /validate does not demand a pin).
     const pins = verdicts.filter(
       (v): v is Extract<ImageVerdict, { kind: 'verified' }> =>
-        v.kind === 'verified' && snapshot?.admission(v.admission.policy).mutateDigest === true,
+        v.kind === 'verified' &&
+        v.image.unchanged !== true &&
+        snapshot?.admission(v.admission.policy).mutateDigest === true,
     );
     const patch = pinPatch(pins.map((v) => ({ ...v.image, digest: v.digest })));
     // Denials are the validating webhook's to make: the mutating one never denies.

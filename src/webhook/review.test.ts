@@ -106,9 +106,17 @@ beforeAll(async () => {
   store = createTrustStore({ type: 'ca', name: 'acme', certificates: [chain.root.pem] });
 });
 
+/** `prod` with mutateDigest false: /validate resolves its tags (no pinning demanded). */
+const lax = (): Snapshot =>
+  snapshotOf([strict('prod', [`${REG}/app`])], [store], { prod: { mutateDigest: false } });
+
 function setup(
   snapshot?: Snapshot,
-  options: { timeout?: string } = {},
+  options: {
+    timeout?: string;
+    mutatingWebhook?: boolean;
+    namespaceLabels?: Parameters<typeof createReviewHandler>[0]['namespaceLabels'];
+  } = {},
 ): {
   registry: FakeRegistry;
   review: (
@@ -130,6 +138,8 @@ function setup(
     verifyImage: createImageVerifier({ registry, cache }),
     policies: () => snap,
     budget: { defaultMs: 2000, marginMs: 100, minMs: 100 },
+    ...(options.mutatingWebhook !== undefined && { mutatingWebhook: options.mutatingWebhook }),
+    ...(options.namespaceLabels && { namespaceLabels: options.namespaceLabels }),
   });
   const log = { info: () => {}, warn: () => {}, error: () => {} };
   return {
@@ -153,7 +163,7 @@ const responseOf = (reply: ReviewReply) => {
 describe('createReviewHandler', () => {
   describe('when the image is signed by a trusted identity', () => {
     it('T-01 allows, echoes the uid, and answers a second review from the cache', async () => {
-      const { registry, review } = setup();
+      const { registry, review } = setup(lax());
       registry.tags.set('app:1.0', digestOf(1));
       sign(registry, digestOf(1));
       const body = podReview({ images: [`${REG}/app:1.0`], uid: 'u-1' });
@@ -167,7 +177,7 @@ describe('createReviewHandler', () => {
     });
 
     it('T-37 resolves the tag again on every review and denies once it moves to an unsigned digest', async () => {
-      const { registry, review } = setup();
+      const { registry, review } = setup(lax());
       registry.tags.set('app:1.0', digestOf(1));
       sign(registry, digestOf(1));
       const body = podReview({ images: [`${REG}/app:1.0`] });
@@ -279,22 +289,31 @@ describe('createReviewHandler', () => {
   });
 
   describe('when the request is an UPDATE, DELETE or malformed', () => {
-    it('T-06 verifies only images the update adds, with no registry call when none changed', async () => {
+    it('T-06 skips an unchanged digest reference, with no registry call', async () => {
       const { registry, review } = setup();
-      const same = podReview({
-        operation: 'UPDATE',
-        images: [`${REG}/app:1`],
-        oldImages: { containers: [`${REG}/app:1`] },
-      });
+      const pinned = `${REG}/app@${digestOf(7)}`;
+      const same = podReview({ operation: 'UPDATE', images: [pinned] });
       expect(responseOf(await review(same)).allowed).toBe(true);
       expect(registry.calls).toEqual({ resolve: 0, list: 0 });
-      registry.tags.set('app:2', digestOf(7));
       const swapped = podReview({
         operation: 'UPDATE',
-        images: [`${REG}/app:2`],
-        oldImages: { containers: [`${REG}/app:1`] },
+        images: [`${REG}/app@${digestOf(0x71)}`],
+        oldImages: { containers: [pinned] },
       });
       expect(responseOf(await review(swapped)).allowed).toBe(false);
+    });
+
+    it('verifies an unchanged tag again, without demanding a pin', async () => {
+      const { registry, review } = setup();
+      registry.tags.set('app:1', digestOf(0x72));
+      sign(registry, digestOf(0x72));
+      const same = podReview({ operation: 'UPDATE', images: [`${REG}/app:1`] });
+      expect(responseOf(await review(same)).allowed).toBe(true);
+      expect(responseOf(await review(same, 'mutate'))).not.toHaveProperty('patch');
+      expect(registry.calls.resolve).toBe(2);
+      registry.tags.set('app:2', digestOf(0x73));
+      const unsigned = podReview({ operation: 'UPDATE', images: [`${REG}/app:2`] });
+      expect(responseOf(await review(unsigned)).status?.message).toContain('[SIGNATURE_NOT_FOUND]');
     });
 
     it('T-08 allows a DELETE at once', async () => {
@@ -311,6 +330,87 @@ describe('createReviewHandler', () => {
       });
       expect(reply.status).toBe(400);
       expect(reply.body).toMatchObject({ code: 'ADMISSION_REVIEW_INVALID' });
+    });
+  });
+
+  describe('when a verified tag reaches /validate unpinned (mutateDigest true)', () => {
+    it('denies it [DIGEST_REQUIRED], and admits what /mutate pinned', async () => {
+      const { registry, review } = setup();
+      registry.tags.set('app:1.0', digestOf(0x31));
+      sign(registry, digestOf(0x31));
+      const r = responseOf(await review(podReview({ images: [`${REG}/app:1.0`] })));
+      expect(r.status?.message).toBe(
+        `spec.containers[0].image "${REG}/app:1.0" (sha256:000000000000…): not pinned to a ` +
+          'digest: policy "prod" has mutateDigest, and the mutating webhook did not pin this tag ' +
+          '(it was not called, timed out or was overloaded); retry, or name the image by digest ' +
+          '[DIGEST_REQUIRED]',
+      );
+      const pinned = `${REG}/app:1.0@${digestOf(0x31)}`;
+      expect(responseOf(await review(podReview({ images: [pinned] }))).allowed).toBe(true);
+    });
+
+    it('resolves and admits it when no mutating webhook is installed', async () => {
+      const { registry, review } = setup(undefined, { mutatingWebhook: false });
+      registry.tags.set('app:1.0', digestOf(0x32));
+      sign(registry, digestOf(0x32));
+      expect(responseOf(await review(podReview({ images: [`${REG}/app:1.0`] }))).allowed).toBe(
+        true,
+      );
+    });
+  });
+
+  describe('when the namespace is not known to the snapshot yet', () => {
+    /** A snapshot whose `prod` statement applies only once the namespace's labels say team=a. */
+    function labelled(): Snapshot {
+      const base = snapshotOf([strict('prod', [`${REG}/app`])], [store]);
+      const none: ReturnType<Snapshot['documentFor']> = { version: '1.0', trustPolicies: [] };
+      const seen = (labels?: Readonly<Record<string, string>>): Snapshot => ({
+        ...base,
+        documentFor: (ns) =>
+          labels?.['team'] === 'a' && ns === 'late' ? base.documentFor(ns) : none,
+        needsNamespace: (ns) => labels === undefined && ns === 'late',
+        withNamespace: (_ns, l) => seen(l),
+      });
+      return seen();
+    }
+    const late = () => podReview({ namespace: 'late', images: [`${REG}/app@${digestOf(0x41)}`] });
+
+    it('reads its labels and lets the policy they select decide', async () => {
+      const asked: string[] = [];
+      const { registry, review } = setup(labelled(), {
+        namespaceLabels: (ns) => (asked.push(ns), Promise.resolve({ team: 'a' })),
+      });
+      sign(registry, digestOf(0x41));
+      const r = responseOf(await review(late()));
+      expect(r.allowed).toBe(true);
+      expect(r.auditAnnotations?.['image-0']).toContain('policy=prod');
+      expect(asked).toEqual(['late']);
+    });
+
+    it('denies as inconclusive [NAMESPACE_UNKNOWN] when they cannot be read', async () => {
+      const { NamespaceLookupError } = await import('../config/k8s/namespace-labels.js');
+      const { registry, review } = setup(labelled(), {
+        namespaceLabels: () => Promise.reject(new NamespaceLookupError('not found')),
+      });
+      const r = responseOf(await review(late()));
+      expect(r.status?.message).toBe(
+        `spec.containers[0].image "${REG}/app@${digestOf(0x41)}" (digest unknown): the labels of ` +
+          'namespace "late" are not known yet and could not be read (not found), so which trust ' +
+          'policies apply there is unknown [NAMESPACE_UNKNOWN]',
+      );
+      expect(registry.calls).toEqual({ resolve: 0, list: 0 });
+    });
+
+    it('denies as inconclusive when there is no way to read them, and hides a foreign error', async () => {
+      expect(responseOf(await setup(labelled()).review(late())).status?.message).toContain(
+        '(no way to read them)',
+      );
+      const leaky = setup(labelled(), {
+        namespaceLabels: () => Promise.reject(new Error('GET https://token@api/ failed')),
+      });
+      const message = responseOf(await leaky.review(late())).status?.message;
+      expect(message).toContain('(the lookup failed)');
+      expect(message).not.toContain('token');
     });
   });
 
@@ -360,7 +460,7 @@ describe('createReviewHandler with pull secrets', () => {
     const logs: unknown[] = [];
     const handle = createReviewHandler({
       verifyImage: createImageVerifier({ registry, cache: new LruVerdictCache<CachedVerdict>() }),
-      policies: () => snapshotOf([strict('prod', [`${REG}/app`])], [store]),
+      policies: lax,
       budget: { defaultMs: 2000, marginMs: 100, minMs: 100 },
       ...(enabled && {
         pullSecrets: {

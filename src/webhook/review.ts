@@ -13,6 +13,8 @@ import {
 } from './admission-review.js';
 import { decide, type ImageVerdict } from './decision.js';
 import { imagesToVerify, pullIdentityOf, type ImageAtPath } from './images.js';
+import { namespaceUnknown, namespaceView, type NamespaceLabelsLookup } from './namespace-view.js';
+import { requirePinned } from './pinning.js';
 import { firstCode, logImages, respond, type Answer, type WebhookKind } from './review-answer.js';
 import type { VerifyImage } from './verify-image.js';
 
@@ -33,6 +35,13 @@ export interface ReviewHandlerOptions {
   now?: () => number;
   /** `--pull-secrets`: each pod's own registry credentials, asked before the service's. */
   pullSecrets?: PullSecretResolver;
+  /**
+   * A mutating webhook pins tags before /validate (default true; `--no-mutating-webhook`):
+   * /validate then refuses a verified tag a `mutateDigest` statement governs (DIGEST_REQUIRED).
+   */
+  mutatingWebhook?: boolean;
+  /** The Kubernetes source: labels of a namespace its informer has not seen yet. */
+  namespaceLabels?: NamespaceLabelsLookup;
 }
 
 export interface ReviewInput {
@@ -156,6 +165,16 @@ export function createReviewHandler(options: ReviewHandlerOptions) {
     input.signal?.addEventListener('abort', onGone, { once: true });
     try {
       const deadline = now() + budget;
+      const view = await namespaceView(
+        snapshot,
+        request.namespace,
+        options.namespaceLabels,
+        controller.signal,
+      );
+      if ('unknown' in view) {
+        const verdicts = images.map((image) => namespaceUnknown(image, view.unknown));
+        return { decision: decide(verdicts, problems), verdicts, problems, snapshot };
+      }
       const credentials =
         options.pullSecrets && images.length > 0
           ? await podCredentials(options.pullSecrets, request, {
@@ -164,15 +183,18 @@ export function createReviewHandler(options: ReviewHandlerOptions) {
             })
           : undefined;
       const scope = {
-        snapshot,
+        snapshot: view.snapshot,
         namespace: request.namespace,
         signal: controller.signal,
         deadline,
         ...(credentials && { credentials }),
       };
-      const verdicts = await verifyAll(images, options.verifyImage, scope);
+      const judged = await verifyAll(images, options.verifyImage, scope);
+      // Standing decision 5: /mutate pinned what it verified, so a tag here was not pinned.
+      const pinning = input.webhook === 'validate' && options.mutatingWebhook !== false;
+      const verdicts = pinning ? judged.map((v) => requirePinned(v, view.snapshot)) : judged;
       const decision = decide(verdicts, problems);
-      return { decision, verdicts, problems, snapshot };
+      return { decision, verdicts, problems, snapshot: view.snapshot };
     } finally {
       clearTimeout(timer);
       input.signal?.removeEventListener('abort', onGone);

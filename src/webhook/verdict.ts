@@ -1,5 +1,7 @@
 // One verification of one digest under one trust policy, classified for the cache: verified
-// (stored until it may no longer be trusted), failed (stored briefly), inconclusive (never).
+// (stored until it may no longer be trusted), failed (stored briefly), inconclusive (never). Only
+// a registry that could not be asked is inconclusive (architecture.md, decision 3): junk it did
+// answer with fails the signature inside src/verify and never reaches a policy's onError.
 import type { Outcome } from '../cache/index.js';
 import { isRegistryError, type ImageReference, type RegistryClient } from '../registry/index.js';
 import {
@@ -57,9 +59,10 @@ function verified(outcome: ArtifactOutcome): Outcome<CachedVerdict> {
 }
 
 /**
- * Runs the verifier against the registry. Registry, network and deadline errors become an
- * inconclusive verdict (shared with every coalesced caller, never stored); anything else
- * propagates, so the caller fails closed and nothing is cached.
+ * Runs the verifier against the registry. Availability errors (network, deadline, 5xx, 429,
+ * refused credentials) become an inconclusive verdict (shared with every coalesced caller, never
+ * stored); a content error that still got here is a failed verdict; anything else propagates, so
+ * the caller fails closed and nothing is cached.
  */
 export async function computeVerdict(
   options: ComputeVerdictOptions,
@@ -86,9 +89,7 @@ export async function computeVerdict(
     };
   } catch (err) {
     if (!isRegistryError(err)) throw err;
-    return {
-      kind: 'inconclusive',
-      verdict: { result: 'inconclusive', code: err.code, reason: err.message },
-    };
+    const result = err.kind === 'availability' ? 'inconclusive' : 'failed';
+    return { kind: result, verdict: { result, code: err.code, reason: err.message } };
   }
 }

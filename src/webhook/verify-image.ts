@@ -36,6 +36,7 @@ export interface ImageVerifierOptions {
    * so a caller with a short deadline that happens to start it cannot cut it short for others.
    */
   verificationTimeoutMs?: number;
+  /** Signatures evaluated per image (`--max-signatures`; src/verify's DEFAULT_MAX_SIGNATURES). */
   maxSignatures?: number;
   /** Told of each verification that ran (not of cache hits), for metrics and logs. */
   onVerification?: (event: { result: CachedVerdict['result']; seconds: number }) => void;
@@ -82,7 +83,10 @@ function fromRegistryError(
   admission: PolicyAdmission,
 ): ImageVerdict {
   if (!isRegistryError(err)) throw err;
-  return { kind: 'inconclusive', image, admission, code: err.code, reason: err.message };
+  // The tag or repository does not exist (404), or the answer was junk: the registry answered,
+  // so it is a definitive failure under the statement's action, never its onError (decision 3).
+  const kind = err.kind === 'availability' ? 'inconclusive' : 'failed';
+  return { kind, image, admission, code: err.code, reason: err.message };
 }
 
 /** An image governed by no statement: decision 4, default deny. */
@@ -116,11 +120,14 @@ function toImageVerdict(
 }
 
 /**
- * The cache key: digest, policy revision, statement and repository, hashed to one flat 43-byte
- * string (a template literal would keep slices of the image reference alive per entry).
+ * The cache key: digest, then the policy revision, statement and repository (in normal form, so
+ * every spelling of a registry shares one entry) as a JSON array: statement names may contain `/`,
+ * so joining with a separator could make two keys one. Hashed to one flat 43-byte string (a
+ * template literal would keep slices of the image reference alive per entry).
  */
-export function verdictKey(digest: string, scope: string): string {
-  return createHash('sha256').update(cacheKey(digest, scope)).digest('base64url');
+export function verdictKey(digest: string, ...scope: readonly string[]): string {
+  const key = cacheKey(digest, JSON.stringify(scope));
+  return createHash('sha256').update(key).digest('base64url');
 }
 
 /** Creates the pipeline that turns one image of a review into its verdict. */
@@ -157,7 +164,7 @@ export function createImageVerifier(options: ImageVerifierOptions): VerifyImage 
     // a signature is a property of the digest, so a verdict reached with pod A's pull secret may
     // serve pod B. Pulling is the kubelet's business, gated by B's own credentials. (Concurrent
     // first reviews share one verification: an inconclusive one is shared, never cached.)
-    const key = verdictKey(digest, `${snapshot.revision}/${policy.statement.name}/${repository}`);
+    const key = verdictKey(digest, snapshot.revision, policy.statement.name, repository);
     const { credentials } = policy.scope;
     const registry: Pick<ImageRegistry, 'signatureCandidates'> = credentials
       ? {

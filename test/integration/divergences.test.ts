@@ -168,4 +168,29 @@ describe('divergences from notation, each pinned against notation verify', () =>
     expect(refused).toBeInstanceOf(PolicyError);
     expect((refused as PolicyError).code).toBe('SKIP_WITH_GLOBAL_SCOPE');
   });
+  it('D18 a scope not in normal form: notation accepts the policy, we refuse it showing the normal form (SCOPE_INVALID)', async () => {
+    const image = await signedWith('d18/app', 'application/jose+json', (i) =>
+      signJws({ chain: [e2eSigner()], payload: subjectOf(i) }),
+    );
+    const base = e2eTrust.trustPolicy as { version: string; trustPolicies: object[] };
+    const upper = {
+      ...base.trustPolicies[0],
+      name: 'upper-case-host',
+      registryScopes: ['Registry.Example.com:443/d18/app'],
+    };
+    const trustPolicy = { ...base, trustPolicies: [...base.trustPolicies, upper] };
+    const notation = await notationVerify(image.reference, registry, { ...e2eTrust, trustPolicy });
+    expect(notation.verified).toBe(true);
+    let refused: unknown;
+    try {
+      parseTrustPolicyDocument(trustPolicy);
+    } catch (err) {
+      refused = err;
+    }
+    expect(refused).toBeInstanceOf(PolicyError);
+    expect((refused as PolicyError).code).toBe('SCOPE_INVALID');
+    expect((refused as PolicyError).message).toBe(
+      'trustPolicies[1].registryScopes[0]: "Registry.Example.com:443/d18/app" is not in normal form; write "registry.example.com/d18/app"',
+    );
+  });
 });

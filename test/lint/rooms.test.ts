@@ -27,9 +27,30 @@ tester.run('local/rooms', roomsRule, {
     },
     { filename: `${at('webhook')}/app.ts`, code: "import { f } from '../registry/client.js';" },
     { filename: '/repo/src/main.ts', code: "import { f } from './webhook/app.js';" },
+    ...['verify', 'registry', 'config', 'webhook'].map((room) => ({
+      filename: `${at(room)}/x.ts`,
+      code: "import { normaliseHost } from '../names/index.js';",
+    })),
+    { filename: `${at('names')}/host.ts`, code: "import { isIP } from 'node:net';" },
+    { filename: `${at('names')}/host.test.ts`, code: "import fc from 'fast-check';" },
     { filename: '/repo/test/x.test.ts', code: "import { f } from '../src/registry/client.js';" },
   ],
   invalid: [
+    {
+      filename: `${at('names')}/host.ts`,
+      code: "import { f } from '../verify/index.js';",
+      errors: [{ messageId: 'room' }],
+    },
+    {
+      filename: `${at('names')}/host.ts`,
+      code: "import { parse } from 'tldts';",
+      errors: [{ messageId: 'pkg' }],
+    },
+    {
+      filename: `${at('cache')}/cache-key.ts`,
+      code: "import { normaliseHost } from '../names/index.js';",
+      errors: [{ messageId: 'room' }],
+    },
     {
       filename: `${at('verify/envelope')}/jws.ts`,
       code: "import { f } from '../../registry/client.js';",

@@ -66,9 +66,11 @@ describe('T-55 scope normalisation (service)', () => {
       // strict: the service goes to Docker Hub, whose (test) address is loopback: refused.
       const digest = image.includes('@') ? `${DIGEST.slice(0, 19)}…` : 'digest unknown';
       expect(message(o), image).toBe(
-        `${FIELD} "${image}" (${digest}): could not verify under policy "hub-nginx" — registry ` +
+        `${FIELD} "${image}" (${digest}): not verified under policy "hub-nginx" — registry ` +
           'not allowed: registry-1.docker.io (127.0.0.1) is a loopback address and is not in ' +
-          'the allowed networks [NOT_ALLOWED]',
+          'the allowed networks; name registry-1.docker.io in --insecure-registry, --registry-ca ' +
+          'or --registry-credentials, or allow the range with --allow-private-network (chart: ' +
+          'config.allowPrivateNetworks) [NOT_ALLOWED]',
       );
     }
     expect(new Set(asked)).toEqual(new Set(['registry-1.docker.io']));

@@ -116,13 +116,31 @@ afterAll(async () => {
 const review = (image: string): Promise<Outcome> =>
   svc.client().review(podReview({ images: [image] }));
 
-/** The denial clause of an image the guard refused: "could not verify … registry not allowed". */
+const NETWORKS = '--allow-private-network (chart: config.allowPrivateNetworks)';
+
+/**
+ * The denial clause of an image the guard refused: "could not verify … registry not allowed",
+ * and the settings that would allow it: naming the registry (`host[:port]`, as configuration
+ * lists it) for a loopback or private address, only a CIDR for metadata.
+ */
 function notAllowed(image: string, shown: string, cls: string, digest?: string): string {
   const at = digest ? `${digest.slice(0, 19)}…` : 'digest unknown';
+  const remedy =
+    cls === 'loopback' || cls === 'private'
+      ? `name ${new URL(`https://${registryOf(image)}`).host} in --insecure-registry, ` +
+        `--registry-ca or --registry-credentials, or allow the range with ${NETWORKS}`
+      : `only a CIDR that names it in ${NETWORKS} allows it`;
   return (
-    `${FIELD} "${image}" (${at}): could not verify under policy "${POLICY}" — registry not ` +
-    `allowed: ${shown} is a ${cls} address and is not in the allowed networks [NOT_ALLOWED]`
+    `${FIELD} "${image}" (${at}): not verified under policy "${POLICY}" — registry not ` +
+    `allowed: ${shown} is a ${cls} address and is not in the allowed networks; ${remedy} ` +
+    '[NOT_ALLOWED]'
   );
+}
+
+/** The host an image reference is fetched from (a first part without dot or port is Docker Hub). */
+function registryOf(image: string): string {
+  const first = image.split('/')[0]!;
+  return /[.:]/.test(first) || first === 'localhost' ? first : 'registry-1.docker.io';
 }
 
 describe('T-54 SSRF guard (service, no private networks but 127.0.0.2/32)', () => {
@@ -151,15 +169,13 @@ describe('T-54 SSRF guard (service, no private networks but 127.0.0.2/32)', () =
         notAllowed(image!, shown!, cls!, digest),
       );
     }
-    // An IPv6 literal is no repository name under notation's scope grammar, so no statement
-    // (not even "*") governs it: denied before any network I/O, as NO_APPLICABLE_POLICY rather
-    // than NOT_ALLOWED (our decision: policy selection first, reliability.md §3.8 point 1).
+    // An IPv6 literal is a registry host in its one normal form (decision 9): the "*" statement
+    // governs it and the guard refuses the literal before any connection.
     const literals = ['[::1]/x', ...(v6 ? [`[::1]:${v6.port}/x`] : [])];
     for (const image of literals) {
       const o = await review(image);
-      expect(o.response?.status?.message, image).toBe(
-        `${FIELD} "${image}" (digest unknown): no trust policy applies to ${image} [NO_APPLICABLE_POLICY]`,
-      );
+      expect(o.kind, image).toBe('denied');
+      expect(o.response?.status?.message, image).toBe(notAllowed(image, '[::1]', 'loopback'));
     }
     const sentinels = { v4, v6, kubelet, https4, https6 };
     const seen = Object.fromEntries(

@@ -10,7 +10,13 @@ import type {
 } from '../../verify/index.js';
 import { resolveAdmission } from '../admission.js';
 import { canonicalJson, computeRevision } from '../revision.js';
-import type { BlockedPolicy, NoMatchAction, PolicyAdmission, Snapshot } from '../snapshot.types.js';
+import type {
+  BlockedPolicy,
+  NamespaceLabels,
+  NoMatchAction,
+  PolicyAdmission,
+  Snapshot,
+} from '../snapshot.types.js';
 import type { CheckedPolicy } from './policy-check.js';
 import type { ClusterState } from './types.js';
 
@@ -42,8 +48,11 @@ function deepFreeze<T>(value: T): T {
 const clip = (text: string): string =>
   text.length > MAX_REASON ? `${text.slice(0, MAX_REASON - 3)}...` : text;
 
+/** The whole clause of a `[POLICY_NOT_READY]` denial: which policy, and why it is not Ready. */
 function blockedReason(p: CheckedPolicy): BlockedPolicy {
-  const reason = `TrustPolicy "${p.name}" is not Ready (${p.verdict.reason}): ${clip(p.verdict.message)}`;
+  const reason =
+    `TrustPolicy "${p.name}" applies to this image but is not Ready ` +
+    `(${p.verdict.reason}: ${clip(p.verdict.message)}), so the image is denied until it is fixed`;
   return { policy: p.name, reason };
 }
 
@@ -125,9 +134,7 @@ export function buildClusterSnapshot(parts: ClusterSnapshotParts): Snapshot {
     );
   const documents = new Map<string, TrustPolicyDocument>();
   const statements = new Map(active.map((p) => [p.name, p.statement]));
-
-  const documentFor = (namespace: string | undefined): TrustPolicyDocument => {
-    const names = (namespace !== undefined ? views.get(namespace) : undefined) ?? defaultView;
+  const documentOf = (names: readonly string[]): TrustPolicyDocument => {
     const key = names.join('\n');
     let document = documents.get(key);
     if (!document) {
@@ -137,24 +144,45 @@ export function buildClusterSnapshot(parts: ClusterSnapshotParts): Snapshot {
     }
     return document;
   };
+  // Only a non-empty selector (or one that cannot be read) makes a namespace's labels matter.
+  const labelsMatter = parts.policies.some((p) => !p.emptySelector);
 
-  const blocked = (
-    namespace: string | undefined,
-    repository: string,
-  ): BlockedPolicy | undefined => {
-    const labels = namespace !== undefined ? parts.namespaces.get(namespace) : undefined;
-    // An unknown namespace might match any selector: fail closed.
-    const candidates = broken.filter((p) => labels === undefined || p.matches(labels));
-    const exact = candidates.find((p) => p.scopes.includes(repository));
-    if (exact) return blockedReason(exact);
-    const global = candidates.find((p) => p.scopes.includes(GLOBAL_SCOPE));
-    // A broken `*` policy would not have governed a repository an active policy lists exactly.
-    if (
-      !global ||
-      documentFor(namespace).trustPolicies.some((s) => s.registryScopes.includes(repository))
-    )
-      return undefined;
-    return blockedReason(global);
+  /** The views as seen with `extra` (a namespace the informer has not seen) known too. */
+  const view = (extra?: { name: string; labels: NamespaceLabels }) => {
+    const labelsOf = (namespace: string | undefined) =>
+      namespace === undefined
+        ? undefined
+        : namespace === extra?.name
+          ? extra.labels
+          : parts.namespaces.get(namespace);
+    const extraView = extra && active.filter((p) => p.matches(extra.labels)).map((p) => p.name);
+    const documentFor = (namespace: string | undefined): TrustPolicyDocument =>
+      documentOf(
+        (namespace === extra?.name ? extraView : undefined) ??
+          (namespace !== undefined ? views.get(namespace) : undefined) ??
+          defaultView,
+      );
+    const blocked = (
+      namespace: string | undefined,
+      repository: string,
+    ): BlockedPolicy | undefined => {
+      const labels = labelsOf(namespace);
+      // An unknown namespace might match any selector: fail closed.
+      const candidates = broken.filter((p) => labels === undefined || p.matches(labels));
+      const exact = candidates.find((p) => p.scopes.includes(repository));
+      if (exact) return blockedReason(exact);
+      const global = candidates.find((p) => p.scopes.includes(GLOBAL_SCOPE));
+      // A broken `*` policy would not have governed a repository an active policy lists exactly.
+      if (
+        !global ||
+        documentFor(namespace).trustPolicies.some((s) => s.registryScopes.includes(repository))
+      )
+        return undefined;
+      return blockedReason(global);
+    };
+    const needsNamespace = (namespace: string): boolean =>
+      labelsMatter && namespace !== extra?.name && !parts.namespaces.has(namespace);
+    return { documentFor, blocked, needsNamespace };
   };
 
   const revision = revisionOf({
@@ -166,13 +194,18 @@ export function buildClusterSnapshot(parts: ClusterSnapshotParts): Snapshot {
     defaultView,
     parts,
   });
-  return Object.freeze({
-    revision,
-    source: 'kubernetes',
-    trustStores,
-    noMatch: parts.noMatch,
-    documentFor,
-    blocked,
-    admission: (policy: string) => admission.get(policy) ?? resolveAdmission(policy, undefined),
-  });
+  const snapshotOf = (extra?: { name: string; labels: NamespaceLabels }): Snapshot =>
+    Object.freeze({
+      revision,
+      source: 'kubernetes',
+      trustStores,
+      noMatch: parts.noMatch,
+      ...view(extra),
+      // Same revision: verdicts are keyed by statement name too, and a statement's content is
+      // covered by the revision whichever namespace selects it.
+      withNamespace: (name: string, labels: NamespaceLabels) =>
+        snapshotOf({ name, labels: Object.freeze({ ...labels }) }),
+      admission: (policy: string) => admission.get(policy) ?? resolveAdmission(policy, undefined),
+    });
+  return snapshotOf();
 }

@@ -143,6 +143,34 @@ describe('compileCluster', () => {
       expect(compiled.snapshot.admission('prod-app').action).toBe('Warn');
       expect(compiled.snapshot.admission('everything').action).toBe('Deny');
     });
+
+    it('says an unknown namespace needs its labels, and a known one does not', () => {
+      expect(compiled.snapshot.needsNamespace?.('new-namespace')).toBe(true);
+      expect(compiled.snapshot.needsNamespace?.('prod')).toBe(false);
+    });
+
+    it('returns with the labels of an unknown namespace the policies they select, same revision', () => {
+      const seen = compiled.snapshot.withNamespace!('new-namespace', { env: 'prod' });
+      expect(seen.documentFor('new-namespace').trustPolicies.map((s) => s.name)).toEqual([
+        'everything',
+        'prod-app',
+      ]);
+      expect(seen.needsNamespace?.('new-namespace')).toBe(false);
+      expect(seen.needsNamespace?.('other-new')).toBe(true);
+      expect(seen.documentFor('dev')).toBe(compiled.snapshot.documentFor('dev'));
+      expect(seen.revision).toBe(compiled.snapshot.revision);
+      const unlabelled = compiled.snapshot.withNamespace!('new-namespace', {});
+      expect(unlabelled.documentFor('new-namespace').trustPolicies.map((s) => s.name)).toEqual([
+        'everything',
+      ]);
+    });
+  });
+
+  describe('when every policy selects every namespace', () => {
+    it('needs no namespace labels: every namespace sees the same policies', () => {
+      const compiled = compileCluster(state(), OPTIONS);
+      expect(compiled.snapshot.needsNamespace?.('new-namespace')).toBe(false);
+    });
   });
 
   describe('when no policy applies', () => {
@@ -181,7 +209,7 @@ describe('compileCluster', () => {
       expect(compiled.snapshot.blocked?.('prod', APP)).toEqual({
         policy: 'app',
         reason: expect.stringMatching(
-          /^TrustPolicy "app" is not Ready \(InvalidSpec\): spec\.trustedIdentities\[0\]/,
+          /^TrustPolicy "app" applies to this image but is not Ready \(InvalidSpec: spec\.trustedIdentities\[0\]/,
         ) as string,
       });
       expect(compiled.snapshot.blocked?.('prod', WEB)).toBeUndefined();
@@ -343,6 +371,17 @@ describe('compileCluster', () => {
 
     it('returns a block in an unknown namespace (it might match)', () => {
       expect(compiled.snapshot.blocked?.('new-namespace', APP)?.policy).toBe('prod-app');
+    });
+
+    it('returns a block in a namespace the informer has not seen only once its labels match', () => {
+      const { snapshot } = compiled;
+      expect(
+        snapshot.withNamespace!('new-namespace', { env: 'dev' }).blocked?.('new-namespace', APP),
+      ).toBeUndefined();
+      expect(
+        snapshot.withNamespace!('new-namespace', { env: 'prod' }).blocked?.('new-namespace', APP)
+          ?.policy,
+      ).toBe('prod-app');
     });
   });
 

@@ -6,6 +6,7 @@ import {
   validateTrustPolicyDocument,
   type TrustPolicyStatement,
 } from '../../verify/index.js';
+import { normaliseRepositoryName } from '../../names/index.js';
 import type { PolicyAdmission } from '../snapshot.types.js';
 import type { Labels } from './selector.js';
 import { toStatement } from './to-statement.js';
@@ -21,13 +22,14 @@ export interface CheckedPolicy {
   /** An invalid selector matches every namespace: a broken policy blocks wide, never narrow. */
   matches: (labels: Labels) => boolean;
   emptySelector: boolean;
-  /** The string scopes the object lists, valid or not (what it would govern). */
+  /** The string scopes the object lists, valid or not, in normal form (what it would govern). */
   scopes: string[];
 }
 
 export const READY_MESSAGE = 'the policy is valid and active';
 
 const STATEMENT_PATH = /^trustPolicies\[0\](\.|$)/;
+const GLOBAL_SCOPE = '*';
 
 /** `trustPolicies[0].registryScopes[0]: …` → `spec.registryScopes[0]: …`; name → metadata.name. */
 function specMessage(message: string): string {
@@ -65,12 +67,23 @@ function storeProblems(
   return undefined;
 }
 
+/**
+ * The string scopes the object lists, each in normal form where it has one (standing decision 9):
+ * a policy refused for `Registry.Example.com/a` still blocks `registry.example.com/a`, which is
+ * what it would govern, rather than letting `*` apply there.
+ */
 function rawScopes(spec: unknown): string[] {
   const scopes =
     typeof spec === 'object' && spec !== null
       ? (spec as Record<string, unknown>)['registryScopes']
       : undefined;
-  return Array.isArray(scopes) ? scopes.filter((s): s is string => typeof s === 'string') : [];
+  if (!Array.isArray(scopes)) return [];
+  return scopes
+    .filter((s): s is string => typeof s === 'string')
+    .map((s) => {
+      const normal = s === GLOBAL_SCOPE ? undefined : normaliseRepositoryName(s);
+      return normal?.ok ? normal.value.name : s;
+    });
 }
 
 /** Checks one TrustPolicy against the compiled TrustStores (by metadata.name). */

@@ -57,6 +57,21 @@ export function malformed(message: string): VerificationError {
   return new VerificationError('ENVELOPE_MALFORMED', 'integrity', message);
 }
 
+/** Certificates an envelope may carry; notation's chains have 2 to 4 (architecture.md, decision 10). */
+export const MAX_CERTIFICATES = 16;
+
+/**
+ * Refuses an over-long chain header from its raw length, before any entry is decoded: each
+ * certificate costs a parse and a signature check on the event loop, which every review shares.
+ */
+export function checkChainLength(count: number): void {
+  if (count > MAX_CERTIFICATES) {
+    throw malformed(
+      `the envelope carries ${count} certificates; at most ${MAX_CERTIFICATES} are accepted`,
+    );
+  }
+}
+
 function checkCrit(headers: SignedHeaders): ReadonlySet<string> {
   const crit = headers.crit;
   if (!crit || crit.length === 0) {

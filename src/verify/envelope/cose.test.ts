@@ -174,6 +174,32 @@ describe('COSE envelopes', () => {
     });
   });
 
+  describe('when x5chain carries more certificates than the cap of 16', () => {
+    const overCap = expect.objectContaining({
+      code: 'ENVELOPE_MALFORMED',
+      stage: 'integrity',
+      message: expect.stringMatching(/17 certificates.* 16/) as string,
+    }) as Error;
+    /** 16 certificates, then junk at position 17 that would fail with another message if parsed. */
+    const seventeen = () => [
+      Buffer.from(chain.leaf.der),
+      ...Array<Buffer>(15).fill(Buffer.from(chain.root.der)),
+      Buffer.from('not a certificate'),
+    ];
+
+    it('throws ENVELOPE_MALFORMED naming 17 and 16 before parsing any certificate', () => {
+      expect(() => parse(craft({ unprotected: { x5chain: seventeen() } }))).toThrow(overCap);
+    });
+
+    it('D9 throws ENVELOPE_MALFORMED for 17 certificates in a protected x5chain', () => {
+      const bytes = craft({
+        protected: { x5chain: seventeen() },
+        unprotected: { x5chain: undefined },
+      });
+      expect(() => parse(bytes)).toThrow(overCap);
+    });
+  });
+
   describe('when the protected bytes differ from what was signed', () => {
     it('C-36 throws SIGNATURE_INVALID for the same protected map re-encoded', () => {
       const parts = alpine();

@@ -6,6 +6,7 @@ import { Tag } from 'cbor-x';
 import { VerificationError } from '../errors.js';
 import { coseAlgorithm } from './algorithms.js';
 import {
+  checkChainLength,
   malformed,
   SIGNING_AGENT,
   TIMESTAMP_SIGNATURE,
@@ -96,9 +97,11 @@ function readHeaders(header: Header): SignedHeaders {
 /** x5chain (label 33): an array of DER byte strings, protected or unprotected (divergence D9). */
 function readChain(header: Header, unprotected: Header): Uint8Array[] {
   const chain = header.get(X5CHAIN) ?? unprotected.get(X5CHAIN);
-  if (!Array.isArray(chain) || chain.length === 0 || !chain.every(isBytes)) {
-    throw malformed('the COSE envelope has no x5chain array of certificates (label 33)');
-  }
+  const noChain = () =>
+    malformed('the COSE envelope has no x5chain array of certificates (label 33)');
+  if (!Array.isArray(chain) || chain.length === 0) throw noChain();
+  checkChainLength(chain.length);
+  if (!chain.every(isBytes)) throw noChain();
   return chain;
 }
 

@@ -1,5 +1,6 @@
-import { describe, expect, it } from 'vitest';
-import { E2E_ARTIFACT } from '../../../test/support/envelopes.js';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { issue, makeChain, type Chain, type Issued } from '../../../test/support/certs.js';
+import { E2E_ARTIFACT, ENVELOPE_FORMATS, type ChainCert } from '../../../test/support/envelopes.js';
 import { integrityError } from '../../../test/support/matchers.js';
 import { vector } from '../../../test/support/vectors.js';
 import { algorithmForKey, parseEnvelope } from './index.js';
@@ -11,6 +12,26 @@ const E2E_ENVELOPE =
 const INVALID_LAYER =
   'oci-layouts/notation-e2e/e2e-invalid-signature/blobs/sha256/' +
   '9a8decdf3775708f4eed16859f19561d730cad40b1af0dcfc37ac1e5f879a934';
+/** Bytes no parser takes for a certificate: reaching one fails with ENVELOPE_MALFORMED. */
+const JUNK: ChainCert = { der: Buffer.from('not a certificate') };
+
+/** leaf → 14 CAs → root: 16 certificates, every link valid (the cap). */
+async function longChain(): Promise<Issued[]> {
+  let issuer = await issue({ profile: 'root', subject: 'CN=Long Root' });
+  const cas = [issuer];
+  for (let i = 1; i <= 14; i++) {
+    issuer = await issue({ profile: 'root', subject: `CN=Long CA ${i}` }, issuer);
+    cas.unshift(issuer);
+  }
+  return [await issue({ profile: 'codeSigning' }, issuer), ...cas];
+}
+
+let chain: Chain;
+let unrelated: Issued;
+beforeAll(async () => {
+  chain = await makeChain({ levels: 3 });
+  unrelated = await issue({ profile: 'root', subject: 'CN=Unrelated Root' });
+});
 
 describe('parseEnvelope', () => {
   describe('when the media type names a supported envelope', () => {
@@ -40,6 +61,40 @@ describe('parseEnvelope', () => {
       const bytes = vector('envelopes/notation-go-alpine/cose_signature.sig');
       expect(() => parseEnvelope('application/jose+json', bytes)).toThrow(
         integrityError('ENVELOPE_MALFORMED'),
+      );
+    });
+  });
+
+  describe.each(ENVELOPE_FORMATS)('when a $name chain is broken', ({ mediaType, sign }) => {
+    it('throws CERT_REQUIREMENTS_UNMET naming link 2 of 10 without parsing links 3 to 10', () => {
+      // Certificate 2 does not issue the leaf; parsing any junk after it would fail otherwise.
+      const bytes = sign({ chain: [chain.leaf, unrelated, ...Array<ChainCert>(8).fill(JUNK)] });
+      expect(() => parseEnvelope(mediaType, bytes)).toThrow(
+        expect.objectContaining({
+          code: 'CERT_REQUIREMENTS_UNMET',
+          stage: 'integrity',
+          message: expect.stringContaining('certificate 2 of 10') as string,
+        }) as Error,
+      );
+    });
+
+    it('throws ENVELOPE_MALFORMED naming certificate 3 of 10 when links 1 and 2 hold', () => {
+      const bytes = sign({
+        chain: [chain.leaf, chain.intermediate!, ...Array<ChainCert>(8).fill(JUNK)],
+      });
+      expect(() => parseEnvelope(mediaType, bytes)).toThrow(
+        expect.objectContaining({
+          code: 'ENVELOPE_MALFORMED',
+          message: expect.stringContaining('certificate 3 of 10') as string,
+        }) as Error,
+      );
+    });
+
+    it('returns a valid chain of 16 certificates (the cap)', async () => {
+      const certs = await longChain();
+      const content = parseEnvelope(mediaType, sign({ chain: certs }));
+      expect(content.signerInfo.certificateChain.map((c) => c.subject)).toEqual(
+        certs.map((c) => c.cert.subject),
       );
     });
   });

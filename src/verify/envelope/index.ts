@@ -1,13 +1,15 @@
 // Integrity step of the Notary Project verification: parse one signature envelope (JWS or COSE),
 // check its signature over the received bytes with the leaf certificate's key, then read the
-// signed attributes and the payload. Chain order and certificate profiles are checked elsewhere
-// (src/verify/x509); comparing the payload with the artifact is the orchestrator's job.
+// signed attributes and the payload, and parse the rest of the chain link by link against the
+// certificate rules (src/verify/x509). Comparing the payload with the artifact is the
+// orchestrator's job.
 import { X509Certificate as NodeX509Certificate } from 'node:crypto';
 import { VerificationError } from '../errors.js';
 import { COSE_MEDIA_TYPE, JWS_MEDIA_TYPE, PAYLOAD_MEDIA_TYPE } from '../types.js';
 import type { EnvelopeContent, SignatureAlgorithm } from '../types.js';
 import { derKey, Lru } from '../x509/memo.js';
 import * as x509 from '../x509/peculiar.js';
+import { readCodeSigningChain } from '../x509/requirements.js';
 import { algorithmForPublicKey, publicKeyOf, verifySignature } from './algorithms.js';
 import { malformed, readSignedAttributes, type DecodedEnvelope } from './attributes.js';
 import { decodeCose } from './cose.js';
@@ -16,27 +18,29 @@ import { parsePayload } from './payload.js';
 
 export { algorithmForKey } from './algorithms.js';
 
-/** One DER certificate, refused unless it is exactly one well-formed certificate. */
 /** Parsed certificates by DER hash: each distinct certificate is parsed (and checked) once. */
 const parsed = new Lru<x509.X509Certificate>(1024);
 
-function decodeCertificate(der: Uint8Array, index: number): x509.X509Certificate {
+/** One DER certificate, refused unless it is exactly one well-formed certificate. */
+function decodeCertificate(der: Uint8Array, position: string): x509.X509Certificate {
   const key = derKey(der);
   const known = parsed.get(key);
   if (known) return known;
-  const cert = parseCertificate(der, index);
+  const cert = parseCertificate(der, position);
   parsed.set(key, cert);
   return cert;
 }
 
-function parseCertificate(der: Uint8Array, index: number): x509.X509Certificate {
+function parseCertificate(der: Uint8Array, position: string): x509.X509Certificate {
   try {
     // OpenSSL's parser is the strict one; its re-serialisation catches trailing bytes.
     const strict = new NodeX509Certificate(der);
     if (!strict.raw.equals(der)) throw new Error('trailing data');
     return new x509.X509Certificate(der);
   } catch {
-    throw malformed(`certificate ${index} of the envelope's chain is not a DER X.509 certificate`);
+    throw malformed(
+      `certificate ${position} of the envelope's chain is not a DER X.509 certificate`,
+    );
   }
 }
 
@@ -52,8 +56,10 @@ function checkAlgorithm(header: SignatureAlgorithm, key: SignatureAlgorithm): vo
 }
 
 function verifyDecoded(decoded: DecodedEnvelope): EnvelopeContent {
-  const certificateChain = decoded.certificates.map(decodeCertificate);
-  const key = publicKeyOf(certificateChain[0]!);
+  const { certificates } = decoded;
+  const decodeAt = (der: Uint8Array, i: number) =>
+    decodeCertificate(der, `${i + 1} of ${certificates.length}`);
+  const key = publicKeyOf(decodeAt(certificates[0]!, 0));
   const signatureAlgorithm = algorithmForPublicKey(key);
   checkAlgorithm(decoded.algorithm, signatureAlgorithm);
   verifySignature({
@@ -68,6 +74,8 @@ function verifyDecoded(decoded: DecodedEnvelope): EnvelopeContent {
   }
   const attributes = readSignedAttributes(decoded.headers);
   const targetArtifact = parsePayload(decoded.payload);
+  // The rest of the chain is parsed link by link, and not past the first broken one.
+  const certificateChain = readCodeSigningChain(certificates, decodeAt);
   return {
     targetArtifact,
     signerInfo: {
@@ -95,8 +103,9 @@ function decode(mediaType: string, bytes: Uint8Array): DecodedEnvelope {
  * Parses one signature envelope and verifies its signature with the leaf certificate's key.
  * @param mediaType the signature manifest layer's mediaType (`application/jose+json` or
  *   `application/cose`).
+ * The chain is checked against the code-signing certificate requirements as it is parsed.
  * @throws VerificationError stage 'integrity': ENVELOPE_UNSUPPORTED, ENVELOPE_MALFORMED,
- *   UNKNOWN_CRITICAL_HEADER, ALGORITHM_UNSUPPORTED or SIGNATURE_INVALID. A named verification
+ *   UNKNOWN_CRITICAL_HEADER, ALGORITHM_UNSUPPORTED, SIGNATURE_INVALID or CERT_REQUIREMENTS_UNMET. A named verification
  *   plugin is not an error here: the caller must refuse `signerInfo.verificationPlugin`.
  */
 export function parseEnvelope(mediaType: string, bytes: Uint8Array): EnvelopeContent {

@@ -314,4 +314,28 @@ describe('JWS envelopes', () => {
       expect(() => parseJson(jws)).toThrow(integrityError('ENVELOPE_MALFORMED'));
     });
   });
+
+  describe('when x5c carries more certificates than the cap of 16', () => {
+    const base64 = (der: Uint8Array) => Buffer.from(der).toString('base64');
+    const overCap = expect.objectContaining({
+      code: 'ENVELOPE_MALFORMED',
+      stage: 'integrity',
+      message: expect.stringMatching(/17 certificates.* 16/) as string,
+    }) as Error;
+
+    it('throws ENVELOPE_MALFORMED naming 17 and 16 before parsing any certificate', () => {
+      // Parsed, the junk at position 17 would fail with another message.
+      const x5c = [
+        base64(chain.leaf.der),
+        ...Array<string>(15).fill(base64(chain.root.der)),
+        base64(Buffer.from('not a certificate')),
+      ];
+      expect(() => parseJson(craft({ unprotected: { x5c } }))).toThrow(overCap);
+    });
+
+    it('throws ENVELOPE_MALFORMED before base64-decoding any entry', () => {
+      const x5c = Array<string>(17).fill('!!!!');
+      expect(() => parseJson(craft({ unprotected: { x5c } }))).toThrow(overCap);
+    });
+  });
 });

@@ -3,6 +3,7 @@
 // received `protected '.' payload` strings, never over a re-encoding.
 import { jwsAlgorithm } from './algorithms.js';
 import {
+  checkChainLength,
   malformed,
   parseRfc3339,
   SIGNING_AGENT,
@@ -108,6 +109,7 @@ function readUnprotected(
   if (!Array.isArray(x5c) || x5c.length === 0) {
     throw malformed('the JWS header has no certificate chain (x5c)');
   }
+  checkChainLength(x5c.length);
   const certificates = x5c.map((entry, i) => fromBase64(entry, `x5c[${i}]`));
   const token = header[TIMESTAMP_SIGNATURE];
   // The signing agent is informational: any spelling of its name, never validated (D17).

@@ -1,6 +1,12 @@
 import { describe, expect, it } from 'vitest';
 import { vectorText } from '../../../test/support/vectors.js';
-import { isRepositoryName, parseTrustPolicyDocument, selectTrustPolicy } from './index.js';
+import { PolicyError } from '../errors.js';
+import {
+  isRepositoryName,
+  parseTrustPolicyDocument,
+  selectTrustPolicy,
+  validateTrustPolicyDocument,
+} from './index.js';
 
 const e2e = (name: string) =>
   parseTrustPolicyDocument(vectorText(`trustpolicies/notation-e2e/${name}`));
@@ -78,6 +84,88 @@ describe('selectTrustPolicy', () => {
   });
 });
 
+describe('selectTrustPolicy and standing decision 9 (one normal form)', () => {
+  const document = parseTrustPolicyDocument({
+    version: '1.0',
+    trustPolicies: [
+      statement('apps', ['registry.example.com/apps/x']),
+      statement('local', ['localhost:5000/apps/x']),
+      statement('v6', ['[::1]:5000/apps/x']),
+      statement('hub', ['docker.io/library/nginx']),
+      statement('global', ['*']),
+    ],
+  });
+
+  describe('when the repository spells a scope’s registry differently', () => {
+    it.each([
+      ['Registry.Example.com/apps/x', 'apps'],
+      ['registry.example.com:443/apps/x', 'apps'],
+      ['registry.example.com./apps/x', 'apps'],
+      ['REGISTRY.EXAMPLE.COM.:0443/apps/x', 'apps'],
+      ['localhost:05000/apps/x', 'local'],
+      ['LOCALHOST.:5000/apps/x', 'local'],
+      ['[0:0:0:0:0:0:0:1]:5000/apps/x', 'v6'],
+      ['[::0001]:05000/apps/x', 'v6'],
+      ['index.docker.io/nginx', 'hub'],
+      ['docker.io:443/library/nginx', 'hub'],
+    ])('returns the scope’s statement for %s, not "*"', (repository, name) => {
+      expect(selectTrustPolicy(document, repository)?.name).toBe(name);
+    });
+
+    it('returns "*" for another port or path', () => {
+      expect(selectTrustPolicy(document, 'localhost:5001/apps/x')?.name).toBe('global');
+      expect(selectTrustPolicy(document, 'registry.example.com:80/apps/x')?.name).toBe('global');
+    });
+  });
+});
+
+describe('checkRegistryScopes (through validateTrustPolicyDocument)', () => {
+  const problems = (scope: string) =>
+    validateTrustPolicyDocument({
+      version: '1.0',
+      trustPolicies: [statement('s', [scope])],
+    }).map((e) => [e.code, e.path, e.message]);
+
+  describe('when a scope is not in normal form', () => {
+    it.each([
+      ['Registry.Example.com/apps/x', 'registry.example.com/apps/x'],
+      ['registry.example.com:443/apps/x', 'registry.example.com/apps/x'],
+      ['registry.example.com./apps/x', 'registry.example.com/apps/x'],
+      ['localhost:05000/apps/x', 'localhost:5000/apps/x'],
+      ['127.1:5000/apps/x', '127.0.0.1:5000/apps/x'],
+      ['[0:0:0:0:0:0:0:1]:5000/apps/x', '[::1]:5000/apps/x'],
+      ['index.docker.io/library/nginx', 'docker.io/library/nginx'],
+      ['docker.io/nginx', 'docker.io/library/nginx'],
+    ])('refuses %s with SCOPE_INVALID showing the normal form %s', (scope, normal) => {
+      expect(problems(scope)).toEqual([
+        [
+          'SCOPE_INVALID',
+          'trustPolicies[0].registryScopes[0]',
+          `trustPolicies[0].registryScopes[0]: "${scope}" is not in normal form; write "${normal}"`,
+        ],
+      ]);
+    });
+  });
+
+  describe('when a scope is in normal form', () => {
+    it.each(['registry.example.com/apps/x', 'localhost:5000/a', '[::1]:5000/a', '*'])(
+      'accepts %s',
+      (scope) => expect(problems(scope)).toEqual([]),
+    );
+  });
+
+  describe('when a scope names no registry', () => {
+    it('refuses it with the reason', () => {
+      expect(problems('reg_istry.example.com/apps/x')[0]?.[2]).toBe(
+        'trustPolicies[0].registryScopes[0]: "reg_istry.example.com/apps/x" is not a fully qualified repository (e.g. registry.example.com/team/app, without scheme, tag, digest or wildcard): "reg_istry.example.com" is not a registry host[:port]',
+      );
+      expect(() =>
+        parseTrustPolicyDocument({ version: '1.0', trustPolicies: [statement('s', ['A.io/b'])] }),
+      ).toThrow(PolicyError);
+    });
+  });
+});
+
 describe('isRepositoryName', () => {
   describe('when given names the distribution grammar accepts', () => {
     it.each([
@@ -86,6 +174,8 @@ describe('isRepositoryName', () => {
       'Registry.Example.com/a/b/c',
       'r.io/a__b/c.d/e--f/g_h',
       '127.0.0.1:5000/app',
+      '[::1]:5000/a',
+      'registry.example.com.:0443/a',
     ])('returns true for %s', (name) => expect(isRepositoryName(name)).toBe(true));
   });
 
@@ -101,7 +191,7 @@ describe('isRepositoryName', () => {
       'r.io:/a',
       '-r.io/a',
       'r.io/a b',
-      '[::1]:5000/a',
+      '[::ffff:127.0.0.1]:5000/a',
     ])('returns false for %s', (name) => expect(isRepositoryName(name)).toBe(false));
 
     it('returns false quickly for a long near-miss (no catastrophic backtracking)', () => {

@@ -1,27 +1,37 @@
 // Registry scopes and trust policy selection (trust-store-trust-policy.md §"Selecting a trust
 // policy"; notation-go oci.go validateRegistryScopes, GetApplicableTrustPolicy). A scope is a
-// fully qualified repository or the single global `*`; there is no prefix matching.
+// fully qualified repository in normal form (src/names) or the single global `*`; there is no
+// prefix matching.
+import { normaliseRepositoryName } from '../../names/index.js';
 import { PolicyError } from '../errors.js';
 import type { TrustPolicyDocument, TrustPolicyStatement } from './document.js';
 
 export const GLOBAL_SCOPE = '*';
 
-// The distribution reference grammar notation-go uses, rewritten without nested quantifiers:
-// Go's regexp is linear, JavaScript's backtracks, and `(?:[-]*[a-z0-9]+)+` is exponential on
-// a long near-miss. The language is the same (a `-*` separator of length 0 just joins runs).
-const LABEL = '[a-zA-Z0-9](?:[a-zA-Z0-9-]*[a-zA-Z0-9])?';
-const DOMAIN = new RegExp(`^${LABEL}(?:\\.${LABEL})*(?::[0-9]+)?$`);
-const COMPONENT = '[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*';
-const REPOSITORY = new RegExp(`^${COMPONENT}(?:/${COMPONENT})*$`);
-
 /**
- * True for a fully qualified repository `domain/path` (no scheme, tag, digest or wildcard),
- * which is what both a scope and the repository being verified must be.
+ * True for a fully qualified repository `registry/path` (no scheme, tag, digest or wildcard) in
+ * any spelling of its registry: the distribution grammar notation-go uses, with hosts as
+ * src/names reads them (IPv6 literals included).
  */
 export function isRepositoryName(value: string): boolean {
-  const slash = value.indexOf('/');
-  if (slash <= 0) return false;
-  return DOMAIN.test(value.slice(0, slash)) && REPOSITORY.test(value.slice(slash + 1));
+  return normaliseRepositoryName(value).ok;
+}
+
+const FQ_HINT =
+  'is not a fully qualified repository (e.g. registry.example.com/team/app, without scheme, tag, digest or wildcard)';
+
+/**
+ * Why a scope is refused, or undefined. A scope must be in the one normal form (standing decision
+ * 9): `Registry.Example.com:443/a` would govern nothing but look as if it did, and a reviewer
+ * reads scopes, so it is refused with the normal form shown rather than silently folded.
+ * notation accepts such scopes (a divergence: docs/conformance.md).
+ */
+function scopeProblem(scope: string): string | undefined {
+  const normal = normaliseRepositoryName(scope);
+  if (!normal.ok) return `"${scope}" ${FQ_HINT}: ${normal.reason}`;
+  if (normal.value.name !== scope)
+    return `"${scope}" is not in normal form; write "${normal.value.name}"`;
+  return undefined;
 }
 
 /** Problems of one statement's `registryScopes` (duplicates across statements: see below). */
@@ -40,9 +50,9 @@ export function checkRegistryScopes(raw: unknown, path: string): PolicyError[] {
   raw.forEach((scope: unknown, i) => {
     if (typeof scope !== 'string') {
       errors.push(new PolicyError('POLICY_MALFORMED', `${path}[${i}]`, 'must be a string'));
-    } else if (scope !== GLOBAL_SCOPE && !isRepositoryName(scope)) {
-      const message = `"${scope}" is not a fully qualified repository (e.g. registry.example.com/team/app, without scheme, tag, digest or wildcard)`;
-      errors.push(new PolicyError('SCOPE_INVALID', `${path}[${i}]`, message));
+    } else if (scope !== GLOBAL_SCOPE) {
+      const message = scopeProblem(scope);
+      if (message) errors.push(new PolicyError('SCOPE_INVALID', `${path}[${i}]`, message));
     }
   });
   return errors;
@@ -70,14 +80,17 @@ export function duplicateScopeErrors(
 
 /**
  * The statement that applies to a fully qualified repository (`registry/namespace/name`, no tag
- * or digest): the one listing it exactly, else the global `*` statement, else undefined. A
- * malformed repository matches nothing, not even `*` (notation-go rejects it).
+ * or digest): the one listing it exactly, else the global `*` statement, else undefined. The
+ * repository is compared in normal form, as scopes are written (`LOCALHOST:05000/a` is governed by
+ * `localhost:5000/a`). A malformed repository matches nothing, not even `*` (notation-go rejects it).
  */
 export function selectTrustPolicy(
   document: TrustPolicyDocument,
   repository: string,
 ): TrustPolicyStatement | undefined {
-  if (!isRepositoryName(repository)) return undefined;
-  const exact = document.trustPolicies.find((s) => s.registryScopes.includes(repository));
+  const normal = normaliseRepositoryName(repository);
+  if (!normal.ok) return undefined;
+  const { name } = normal.value;
+  const exact = document.trustPolicies.find((s) => s.registryScopes.includes(name));
   return exact ?? document.trustPolicies.find((s) => s.registryScopes.includes(GLOBAL_SCOPE));
 }

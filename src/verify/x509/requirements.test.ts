@@ -5,7 +5,11 @@ import { issue, makeChain, type CertSpec, type Issued } from '../../../test/supp
 import { vector, vectorText } from '../../../test/support/vectors.js';
 import { parseCertificates } from '../trust-store/trust-store.js';
 import * as x509 from './peculiar.js';
-import { validateCodeSigningChain, validateTimestampingChain } from './requirements.js';
+import {
+  readCodeSigningChain,
+  validateCodeSigningChain,
+  validateTimestampingChain,
+} from './requirements.js';
 
 const KU = x509.KeyUsageFlags;
 const EKU = {
@@ -390,6 +394,63 @@ function tokenCertificates(path: string): Map<string, x509.X509Certificate> {
   );
   return new Map(certs.map((c) => [c.subject, c]));
 }
+
+describe('readCodeSigningChain', () => {
+  /** Parses as the envelope does, and records which positions (1-based) it was asked for. */
+  function recordingParser(): {
+    parse: (der: Uint8Array, i: number) => x509.X509Certificate;
+    asked: number[];
+  } {
+    const asked: number[] = [];
+    const parse = (der: Uint8Array, i: number) => {
+      asked.push(i + 1);
+      return new x509.X509Certificate(der);
+    };
+    return { parse, asked };
+  }
+  const junk = () => Buffer.from(`not a certificate ${Math.random()}`);
+
+  describe('when every link holds', () => {
+    it('returns the certificates in chain order, each parsed once', async () => {
+      const { certs } = await makeChain();
+      const { parse, asked } = recordingParser();
+      const chain = readCodeSigningChain(
+        certs.map((c) => c.der),
+        parse,
+      );
+      expect(chain.map((c) => c.subject)).toEqual(certs.map((c) => c.cert.subject));
+      expect(asked).toEqual([1, 2, 3]);
+    });
+  });
+
+  describe('when the chain is broken at link 2 of 10', () => {
+    it('throws CERT_REQUIREMENTS_UNMET naming certificate 2 without parsing 3 to 10', async () => {
+      const { leaf } = await makeChain();
+      const stranger = await issue({ profile: 'root', subject: 'CN=Stranger' });
+      const ders = [leaf.der, stranger.der, ...Array.from({ length: 8 }, junk)];
+      const { parse, asked } = recordingParser();
+      expect(() => readCodeSigningChain(ders, parse)).toThrow(
+        expect.objectContaining({
+          code: 'CERT_REQUIREMENTS_UNMET',
+          stage: 'integrity',
+          message: expect.stringContaining('certificate 2 of 10 "CN=Stranger"') as string,
+        }) as Error,
+      );
+      expect(asked).toEqual([1, 2]);
+    });
+  });
+
+  describe('when the leaf itself breaks a rule', () => {
+    it('throws CERT_REQUIREMENTS_UNMET without parsing the next certificate', async () => {
+      const [leaf, mid, root] = await chainWith({ leaf: { profile: 'none' } });
+      const { parse, asked } = recordingParser();
+      expect(() => readCodeSigningChain([leaf!.der, mid!.der, root!.der], parse)).toThrow(
+        /leaf certificate 1 of 3 .*key usage extension must be present/,
+      );
+      expect(asked).toEqual([1]);
+    });
+  });
+});
 
 describe('validateTimestampingChain', () => {
   describe('when given real TSA chains', () => {

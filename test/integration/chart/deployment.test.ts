@@ -131,7 +131,19 @@ describe('chart Deployment', () => {
         pullSecrets: false,
         drainDelayMs: 5_000,
         noMatch: 'Deny',
+        mutatingWebhook: true,
       });
+      expect(container.args).not.toContain('--no-mutating-webhook');
+    });
+  });
+
+  describe('when the mutating webhook is turned off', () => {
+    it('returns --no-mutating-webhook, so /validate does not demand the digests nothing pins', async () => {
+      const { pod: p } = deployment(await render({ 'webhook.mutating.enabled': 'false' }));
+      const settings = parseServeArgs(p.containers[0]!.args.slice(1), {
+        KUBERNETES_SERVICE_HOST: '10.0.0.1',
+      });
+      expect(settings.mutatingWebhook).toBe(false);
     });
   });
 

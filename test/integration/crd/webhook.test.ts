@@ -231,8 +231,8 @@ describe('notary-admission serve --policy-source kubernetes', () => {
       expect(outcome.message).toMatch(
         new RegExp(
           `^${escape(DENIED)}${escape(FIELD)} "${escape(img.orphaned.reference)}" \\(digest unknown\\): ` +
-            `signature not trusted by policy "orphan" — TrustPolicy "orphan" is not Ready ` +
-            `\\(TrustStoreNotFound\\): .*\\[POLICY_NOT_READY\\]$`,
+            `TrustPolicy "orphan" applies to this image but is not Ready \\(TrustStoreNotFound: ` +
+            `.*\\), so the image is denied until it is fixed \\[POLICY_NOT_READY\\]$`,
         ),
       );
       // Other images stay governed by `*`.

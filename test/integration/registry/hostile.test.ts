@@ -60,7 +60,7 @@ async function failsWith(code: RegistryErrorCode, fn: () => Promise<unknown>): P
     () => undefined,
     (e: unknown) => e,
   );
-  expect(err).toMatchObject({ name: 'RegistryError', code, inconclusive: true });
+  expect(err).toMatchObject({ name: 'RegistryError', code });
   return performance.now() - start;
 }
 
@@ -572,11 +572,9 @@ describe('RegistryClient against a scripted registry', () => {
       'evil.test:PORT/x:v1',
     ])('T-54 refuses %s without a connection attempt', async (image) => {
       const ref = parseReference(image.replace('PORT', port()));
-      const c = new RegistryClient({
-        insecureRegistries: [ref.registry],
-        resolver,
-        timeoutMs: 2_000,
-      });
+      // Not named in insecureRegistries: a registry the configuration names is trusted on
+      // loopback (issue 13 item 10); https is tried, and the guard refuses before connecting.
+      const c = new RegistryClient({ resolver, timeoutMs: 2_000 });
       clients.push(c);
       await failsWith('NOT_ALLOWED', () => c.resolve(ref));
       expect(sentinel.requests).toEqual([]);

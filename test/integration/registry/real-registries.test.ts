@@ -154,7 +154,7 @@ describe.each(setups)('RegistryClient on $kind with $auth auth', ({ kind, auth }
     try {
       await expect(wrong.resolve(parseReference(single.reference))).rejects.toMatchObject({
         code: 'UNAUTHORIZED',
-        inconclusive: true,
+        kind: 'availability',
       });
     } finally {
       await wrong.close();

@@ -435,7 +435,8 @@ describe('review builders', () => {
     });
 
     it('returns ephemeral containers added through the subresource (kind Pod)', () => {
-      const body = ephemeralContainersReview({ images: ['debug:2'], existing: ['debug:1'] });
+      const running = `debug@sha256:${'1'.repeat(64)}`;
+      const body = ephemeralContainersReview({ images: ['debug:2'], existing: [running] });
       expect(body.request).toMatchObject({
         subResource: 'ephemeralcontainers',
         kind: { kind: 'Pod' },

@@ -125,7 +125,16 @@ describe('verdict cache (service)', () => {
     ts = await startTestService({
       trustPolicy: policyWith(['*']),
       trustStores: stores(),
-      flags: ['--insecure-registry', proxy.host, '--cache-ttl', '1m', '--cache-failure-ttl', '30s'],
+      // --no-mutating-webhook: T-37 sends tags to /validate, which then resolves them itself.
+      flags: [
+        '--insecure-registry',
+        proxy.host,
+        '--cache-ttl',
+        '1m',
+        '--cache-failure-ttl',
+        '30s',
+        '--no-mutating-webhook',
+      ],
       overrides: { now: () => Date.now() + offset },
     });
   });

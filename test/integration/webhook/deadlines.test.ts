@@ -119,7 +119,8 @@ describe('review deadlines (service)', () => {
       trustStores: { ca: { acme: [pki.root.pem] } },
     };
     const insecure = ['--insecure-registry', hostile.host, '--insecure-registry', slow.host];
-    deny = await startTestService({ ...common, flags: insecure });
+    // --no-mutating-webhook: T-13 times a tag's resolution at /validate (no /mutate pins it).
+    deny = await startTestService({ ...common, flags: [...insecure, '--no-mutating-webhook'] });
     const config = path.join(deny.dir, 'allow-on-error.json');
     await writeFile(config, JSON.stringify({ policies: { [POLICY]: { onError: 'Allow' } } }));
     allow = await startTestService({ ...common, flags: [...insecure, '--config', config] });

@@ -121,16 +121,18 @@ describe.each(['olareg', 'distribution'] as const)('notary-admission serve on %s
   };
 
   describe('when the image is signed by a trusted signer', () => {
-    it('admits it by tag, then by digest, naming the digest and policy in the audit annotation', async () => {
+    it('admits it pinned (tag@digest, as /mutate leaves it), then by digest, naming the digest and policy in the audit annotation', async () => {
       const image = img['signed-jws'];
-      const byTag = await validate(podReview({ images: [image.tagReference] }));
+      // An unpinned tag is refused under mutateDigest (test/integration/webhook/pinning.test.ts).
+      const pinned = `${image.tagReference}@${image.digest}`;
+      const byTag = await validate(podReview({ images: [pinned] }));
       expect(byTag).toMatchObject({ kind: 'admitted', warnings: [] });
       expect(byTag.response?.auditAnnotations).toEqual({
-        'image-0': `spec.containers[0].image ${image.tagReference}: verified ${image.digest} policy=strict`,
+        'image-0': `spec.containers[0].image ${pinned}: verified ${image.digest} policy=strict`,
       });
       const byDigest = await validate(podReview({ images: [image.reference] }));
       expect(byDigest).toMatchObject({ kind: 'admitted', warnings: [] });
-      // Same digest, same policy revision: the verdict of the tag's review is reused.
+      // Same digest, same policy revision: the verdict of the pinned review is reused.
       expect(byDigest.response?.auditAnnotations).toEqual({
         'image-0': `spec.containers[0].image ${image.reference}: verified ${image.digest} policy=strict cache-hit`,
       });

@@ -387,7 +387,14 @@ describe('T-45 readiness semantics', () => {
       ts = await startTestService({
         trustPolicy: TRUST_POLICY,
         trustStores: trustStores(),
-        flags: ['--insecure-registry', own.host, '--insecure-registry', registry.host],
+        // Tags are resolved by /validate itself here (no /mutate pins them first).
+        flags: [
+          '--insecure-registry',
+          own.host,
+          '--insecure-registry',
+          registry.host,
+          '--no-mutating-webhook',
+        ],
       });
     });
     afterAll(async () => {

@@ -197,7 +197,15 @@ describe.each([
     svc = await startTestService({
       trustPolicy: { version: '1.0', trustPolicies: [statement('private', ['*'])] },
       trustStores: world.serviceStores,
-      flags: ['--insecure-registry', host, '--pull-secrets', '--kubeconfig', serviceKubeconfig],
+      // Only a ValidatingWebhookConfiguration is registered: nothing pins tags before /validate.
+      flags: [
+        '--insecure-registry',
+        host,
+        '--pull-secrets',
+        '--kubeconfig',
+        serviceKubeconfig,
+        '--no-mutating-webhook',
+      ],
       overrides: { logger: createLogger({ level: 'debug', destination: logs.stream }) },
     });
     await kubectlOk(['create', 'namespace', ns]);
