@@ -12,6 +12,7 @@ import {
   type Registry,
 } from '../test/harness/index.js';
 import { COMPARE_SUITES } from './compare.js';
+import { dctRows } from './dct.js';
 import { measure, printTable, type Row } from './stats.js';
 import { registryRows } from './registry.js';
 import { verifyRows } from './verify.js';
@@ -91,6 +92,7 @@ const SUITES: Record<string, () => Promise<Row[] | string>> = {
   harness: startupRows,
   notation: notationBaselineRows,
   registry: registryRows,
+  dct: dctRows,
   ...WEBHOOK_SUITES,
   ...COMPARE_SUITES,
 };

@@ -20,6 +20,7 @@ export {
   type SignOptions,
   type VerifyOptions,
 } from './notation.js';
+export { notaryClient, startNotaryServer, type NotaryCli, type NotaryServer } from './notary.js';
 export { OciClient, MANIFEST_ACCEPT, sha256, type Credentials } from './oci.js';
 export {
   makePki,

@@ -26,6 +26,9 @@ describe('test/tools/install.sh', () => {
       for (const tool of ['notation', 'olareg', 'oras', 'helm', 'kube-apiserver']) {
         expect(result.stdout).toContain(`${tool}@${VERSIONS[tool]}`);
       }
+      // The Notary v1 server and client share one pin (NOTARY_VERSION).
+      for (const tool of ['notary-server', 'notary'])
+        expect(result.stdout).toContain(`${tool}@${VERSIONS['notary']}`);
     });
 
     it('says what is missing and how to get it, and fails', async () => {

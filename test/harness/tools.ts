@@ -26,6 +26,8 @@ export type Tool =
   | 'oras'
   | 'helm'
   | 'kube-apiserver'
+  | 'notary-server'
+  | 'notary'
   | 'docker-registry'
   | 'etcd'
   | 'openssl'
@@ -58,7 +60,7 @@ export class MissingToolError extends Error {
   constructor(tool: Tool) {
     super(
       `${tool} is not installed. Run \`bash ${INSTALLER}\` (as root for its Debian packages; ` +
-        `Go >= 1.25 and the Go module proxy for notation, olareg, oras, helm and kube-apiserver). ` +
+        `Go >= 1.25 and the Go module proxy for notation, olareg, oras, helm, kube-apiserver, notary-server and notary). ` +
         `Looked in ${path.join(TOOLS_DIR, 'bin')} and PATH.`,
     );
     this.name = 'MissingToolError';

@@ -5,6 +5,9 @@
 # k8s.io/kubernetes gets one extra step: its go.mod maps every k8s.io staging module to
 # ./staging and requires it at v0.0.0, so the wrapper replaces each with its published
 # v0.Y.Z twin, derived from that version's own go.mod rather than hard-coded.
+#
+# With PATCH=<file> in the environment, the module's source (as the proxy served it) is copied
+# out of the module cache, the unified diff applied, and the build uses that copy (replace).
 set -euo pipefail
 CACHE=$1 NAME=$2 VERSION=$3 MODULE=$4 PACKAGE=$5 LDFLAGS=${6:-}
 DEST=$CACHE/$NAME-$VERSION
@@ -23,6 +26,11 @@ if [ "$MODULE" = k8s.io/kubernetes ]; then
   done
 fi
 go get "$MODULE/$PACKAGE@$VERSION"
+if [ -n "${PATCH:-}" ]; then
+  cp -r "$(go list -m -f '{{.Dir}}' "$MODULE")" ./patched && chmod -R u+w ./patched
+  patch -s -p1 -d ./patched < "$PATCH"
+  go mod edit -replace="$MODULE=./patched"
+fi
 mkdir -p "$DEST.tmp"
 go build -trimpath -o "$DEST.tmp/$NAME" -ldflags "-s -w $LDFLAGS" "$MODULE/$PACKAGE"
 rm -rf "$DEST"; mv "$DEST.tmp" "$DEST"

@@ -27,7 +27,7 @@ missing_debian() {
 
 # go tools: name version
 GO_TOOLS=("notation $NOTATION_VERSION" "olareg $OLAREG_VERSION" "oras $ORAS_VERSION" "helm $HELM_VERSION"
-  "kube-apiserver $KUBE_APISERVER_VERSION")
+  "kube-apiserver $KUBE_APISERVER_VERSION" "notary-server $NOTARY_VERSION" "notary $NOTARY_VERSION")
 
 tool_path() { printf '%s/%s-%s/%s' "$CACHE" "$1" "$2" "$1"; }
 
@@ -83,5 +83,11 @@ build helm "$HELM_VERSION" helm.sh/helm/v3 cmd/helm
 KV=$KUBE_APISERVER_VERSION
 build kube-apiserver "$KV" k8s.io/kubernetes cmd/kube-apiserver \
   "-X k8s.io/component-base/version.gitVersion=$KV -X k8s.io/component-base/version.gitMajor=1 -X k8s.io/component-base/version.gitMinor=$(echo "$KV" | cut -d. -f2)"
+
+# Notary v1 (Docker Content Trust) server and client. The server gets one patch: built with Go
+# >= 1.17 it reads a delegated role's upload as its base name ("releases") and refuses it.
+PATCH="$HERE/patches/notary-server-delegated-role-upload.patch" \
+  build notary-server "$NOTARY_VERSION" github.com/theupdateframework/notary cmd/notary-server
+build notary "$NOTARY_VERSION" github.com/theupdateframework/notary cmd/notary
 
 log "all tools present in $BIN"
