@@ -1,6 +1,14 @@
 // What `notary-admission verify` tells its user: notation's text lines, or a JSON report, and
 // the exit code (0 verified, 1 not verified, 2 usage or configuration error).
-import { isRegistryError, type ImageReference } from './registry/index.js';
+import {
+  classifyRegistryError,
+  loggedFailures,
+  type ClassifiedFailure,
+  type ImageInput,
+  type ImageVerification,
+  type PolicyVerdict,
+} from './pipeline/index.js';
+import type { ImageReference } from './registry/index.js';
 import type { ArtifactOutcome, ValidationResult } from './verify/index.js';
 
 export interface VerifyIo {
@@ -39,6 +47,16 @@ export interface VerifyReport {
   /** What text output prints as `Warning: …` on stderr. */
   warnings: string[];
   /** Why it was not verified (verification, registry or network). */
+  error?: { code: string; message: string };
+  /** Each signer group of a policy that has several (issue 14), in the policy's order. */
+  groups?: GroupReport[];
+}
+
+/** One signer group's account: the signature that passed it, or why none did. */
+export interface GroupReport {
+  name: string;
+  verified: boolean;
+  signature?: string;
   error?: { code: string; message: string };
 }
 
@@ -81,7 +99,7 @@ const head = (base: ReportBase) => ({
 /** The report of a verification that ran to a verdict. */
 export function reportOutcome(base: ReportBase, outcome: ArtifactOutcome): VerifyReport {
   const results = outcome.signature?.results ?? [];
-  const logged = results.filter((r) => r.action === 'log' && r.error !== undefined);
+  const logged = loggedFailures(outcome);
   return {
     ...head(base),
     verified: outcome.verified,
@@ -101,21 +119,96 @@ export function reportOutcome(base: ReportBase, outcome: ArtifactOutcome): Verif
   };
 }
 
+/** The report of a verdict that is not a pass, as src/pipeline classified it. */
+function reportFailure(base: ReportBase, failure: ClassifiedFailure): VerifyReport {
+  return {
+    ...head(base),
+    verified: false,
+    inconclusive: failure.result === 'inconclusive',
+    failures: [],
+    warnings: [...base.warnings],
+    error: { code: failure.code, message: failure.reason },
+  };
+}
+
 /**
  * The report when verification stopped on an error: inconclusive when the registry, the network
  * or the deadline stopped it; not when the registry answered (a tag that does not exist, junk).
  */
 export function reportError(base: ReportBase, err: unknown): VerifyReport {
-  const error = isRegistryError(err)
-    ? { code: err.code, message: err.message }
-    : { code: 'INTERNAL_ERROR', message: err instanceof Error ? err.message : String(err) };
+  const message = err instanceof Error ? err.message : String(err);
+  return reportFailure(
+    base,
+    classifyRegistryError(err) ?? {
+      result: 'inconclusive',
+      code: 'INTERNAL_ERROR',
+      reason: message,
+    },
+  );
+}
+
+/** The report of a policy's several signer groups: each group's account, then the verdict. */
+function reportGroups(base: ReportBase, v: Extract<ImageVerification, { groups: unknown }>) {
+  const groups = v.groups.groups.map(({ name, outcome }): GroupReport => {
+    const { signature, error } = outcome;
+    return {
+      name,
+      verified: outcome.verified,
+      ...(signature && { signature: signature.digest }),
+      ...(error && { error: { code: error.code, message: error.message } }),
+    };
+  });
+  const verdict = v.verdict.verdict;
   return {
     ...head(base),
-    verified: false,
-    inconclusive: !isRegistryError(err) || err.kind === 'availability',
+    verified: verdict.result === 'verified',
+    inconclusive: false,
+    failures: [],
+    warnings: [...base.warnings, ...(verdict.result === 'verified' ? verdict.logged : [])],
+    ...(verdict.result !== 'verified' && {
+      error: { code: verdict.code, message: verdict.reason },
+    }),
+    groups,
+  };
+}
+
+/** The report of one verification: the verifier's full account, or why the registry stopped it. */
+export function reportVerification(base: ReportBase, v: ImageVerification): VerifyReport {
+  if ('outcome' in v) return withVerdict(reportOutcome(base, v.outcome), v);
+  if ('groups' in v) return reportGroups(base, v);
+  return withVerdict(reportFailure(base, v.stopped), v);
+}
+
+/**
+ * A required referrer or a platform manifest (issue 14) can fail an image whose signatures
+ * passed, or fail it definitively where they could not be had: the verdict has the last word.
+ */
+function withVerdict(report: VerifyReport, v: ImageVerification): VerifyReport {
+  const verdict = v.verdict.verdict;
+  if (verdict.result === 'verified') return report;
+  const error = { code: verdict.code, message: verdict.reason };
+  return { ...report, verified: false, inconclusive: verdict.result === 'inconclusive', error };
+}
+
+/**
+ * The report of a verdict the policy step reached before any signature was looked at: no
+ * statement applies (notation's error), or one does not let its repository be verified yet.
+ */
+export function reportPolicyVerdict(
+  base: ReportBase,
+  verdict: PolicyVerdict<ImageInput>,
+): VerifyReport {
+  if (verdict.kind === 'failed')
+    return reportFailure(base, { result: 'failed', code: verdict.code, reason: verdict.reason });
+  // No statement, but the snapshot lets such images through unverified (never from notation's files).
+  return {
+    ...head(base),
+    verified: true,
+    inconclusive: false,
+    policy: verdict.admission.policy,
+    level: 'skip',
     failures: [],
     warnings: [...base.warnings],
-    error,
   };
 }
 

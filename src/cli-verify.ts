@@ -7,17 +7,18 @@ import { ConfigError } from './config/errors.js';
 import { loadFileSnapshot } from './config/file-snapshot.js';
 import type { VerifySettings } from './config/settings.js';
 import type { Snapshot } from './config/snapshot.types.js';
+import { choosePolicy, computeVerification, resolveArtifact } from './pipeline/index.js';
 import {
   createRevocationFetcher,
   isRegistryError,
   parseReference,
   RegistryClient,
+  repositoryName,
   type HostResolver,
   type ImageReference,
 } from './registry/index.js';
 import {
   createRevocationChecker,
-  verifyArtifact,
   type Descriptor,
   type RevocationChecker,
 } from './verify/index.js';
@@ -27,7 +28,8 @@ import {
   printJson,
   printText,
   reportError,
-  reportOutcome,
+  reportPolicyVerdict,
+  reportVerification,
   tagWarning,
   type VerifyIo,
   type VerifyReport,
@@ -74,6 +76,7 @@ async function createRegistry(
       : settings.insecureRegistries,
     allowPrivateNetworks: settings.allowPrivateNetworks,
     timeoutMs: settings.timeoutMs,
+    ...(settings.proxy && { proxy: settings.proxy }),
     ...(deps.now && { now: deps.now }),
     ...(deps.resolver && { resolver: deps.resolver }),
   });
@@ -89,7 +92,12 @@ interface Run {
   warnings: string[];
 }
 
-/** Resolve (a tag), list the signatures and verify, inside one deadline. */
+/**
+ * Resolve (a tag), choose the policy, list the signatures and verify, inside one deadline:
+ * src/pipeline's steps, the service's own, in notation's order (the tag is resolved before the
+ * policy is looked at, so even a `skip` names the digest, and a missing tag is reported before a
+ * missing policy). No cache: the full account of one verification is reported.
+ */
 async function verifyReference(run: Run): Promise<VerifyReport> {
   const { settings, ref, registry } = run;
   const call = {
@@ -100,7 +108,7 @@ async function verifyReference(run: Run): Promise<VerifyReport> {
   let artifact: Descriptor | string;
   try {
     // A digest reference is not resolved, as in the webhook: each signature's subject binds it.
-    artifact = ref.digest ?? (await registry.resolve(ref, call));
+    artifact = await resolveArtifact(registry, ref, call);
   } catch (err) {
     return reportError(base, err);
   }
@@ -110,20 +118,26 @@ async function verifyReference(run: Run): Promise<VerifyReport> {
     digest,
     warnings: ref.digest ? base.warnings : [tagWarning(ref), ...base.warnings],
   };
-  const metadata = settings.userMetadata;
+  const policy = choosePolicy({ image: settings.reference }, repositoryName(ref), {
+    snapshot: run.snapshot,
+    namespace: undefined,
+  });
+  if ('verdict' in policy) return reportPolicyVerdict(resolved, policy.verdict);
   try {
-    const outcome = await verifyArtifact({
-      repository: `${ref.registry}/${ref.repository}`,
-      artifact: typeof artifact === 'string' ? { digest } : artifact,
+    const verification = await computeVerification({
+      registry,
+      ref,
+      artifact,
       document: run.snapshot.documentFor(undefined),
       trustStores: run.snapshot.trustStores,
-      listSignatures: () => registry.signatureCandidates(ref, artifact, call),
-      now: new Date(run.now()),
+      requirements: policy.requirements,
+      ...call,
+      now: run.now,
       ...(run.revocation && { revocation: run.revocation }),
-      ...(Object.keys(metadata).length > 0 && { userMetadata: metadata }),
+      userMetadata: settings.userMetadata,
       maxSignatures: settings.maxSignatures,
     });
-    return reportOutcome(resolved, outcome);
+    return reportVerification(resolved, verification);
   } catch (err) {
     return reportError(resolved, err);
   }
@@ -166,6 +180,7 @@ export async function runVerify(
       ? createRevocationFetcher({
           timeoutMs: settings.timeoutMs,
           allowPrivateNetworks: settings.allowPrivateNetworks,
+          ...(settings.proxy && { proxy: settings.proxy }),
           ...(deps.resolver && { resolver: deps.resolver }),
         })
       : undefined;

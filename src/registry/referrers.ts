@@ -17,7 +17,12 @@ export interface ReferrersRequest {
   /** `https://host/v2/<name>/`. */
   base: URL;
   subject: string;
-  artifactType: string;
+  /**
+   * The `artifactType` filter to ask for. Registries may ignore it (it is optional in the
+   * distribution spec, and the tag schema cannot filter), so callers filter again; absent, the
+   * whole listing is asked for (one listing serving signatures and required artifact types).
+   */
+  artifactType?: string;
   maxPages: number;
 }
 
@@ -52,7 +57,7 @@ function unsupported(res: HttpResponse): boolean {
  */
 export async function referrersByApi(req: ReferrersRequest): Promise<OciDescriptor[] | undefined> {
   let url = new URL(`referrers/${req.subject}`, req.base);
-  url.searchParams.set('artifactType', req.artifactType);
+  if (req.artifactType !== undefined) url.searchParams.set('artifactType', req.artifactType);
   const seen = new Set<string>();
   const out: OciDescriptor[] = [];
   for (let page = 0; page < req.maxPages; page++) {

@@ -138,3 +138,32 @@ export function orderCandidates<T extends SignatureCandidate>(
   const others = all.filter((c) => !named(c)).slice(0, max - preferred.length);
   return { preferred, others };
 }
+
+/**
+ * The candidates several signer groups share, at most `max` in all (one budget, so groups do not
+ * multiply what junk can cost): each group's trusted-thumbprint candidates taken in turn, one
+ * per group at a time, so junk naming one group's certificate cannot crowd out another's; then
+ * the rest. Returned in the registry's order; each group orders them for itself.
+ */
+export function pooledCandidates<T extends SignatureCandidate>(
+  all: readonly T[],
+  trusted: readonly ReadonlySet<string>[],
+  max: number,
+): T[] {
+  const named = (c: T, set: ReadonlySet<string>): boolean =>
+    set.size > 0 && (c.thumbprints ?? []).some((t) => set.has(t.toLowerCase()));
+  const lists = trusted.map((set) => all.filter((c) => named(c, set)));
+  const pool = new Set<T>();
+  const longest = Math.max(0, ...lists.map((l) => l.length));
+  for (let i = 0; i < longest && pool.size < max; i++)
+    for (const list of lists) {
+      const candidate = list[i];
+      if (candidate !== undefined && pool.size < max) pool.add(candidate);
+    }
+  for (const candidate of all) {
+    if (pool.size >= max) break;
+    pool.add(candidate);
+  }
+  const order = new Map(all.map((c, i) => [c, i]));
+  return [...pool].sort((a, b) => order.get(a)! - order.get(b)!);
+}

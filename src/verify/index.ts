@@ -26,7 +26,9 @@ export { COSE_MEDIA_TYPE, JWS_MEDIA_TYPE, PAYLOAD_MEDIA_TYPE } from './types.js'
 export { parseEnvelope } from './envelope/index.js';
 export {
   parseTrustPolicyDocument,
+  scopeSpecificity,
   selectTrustPolicy,
+  statementSpecificity,
   validateTrustPolicyDocument,
   validationActions,
   type SignatureVerification,
@@ -37,7 +39,14 @@ export { createTrustStore } from './trust-store/trust-store.js';
 export { loadTrustStores } from './trust-store/load-dir.js';
 export {
   checkRevocation,
+  createCrlBundle,
+  CrlBundleError,
+  MAX_BUNDLE_BYTES,
+  MAX_BUNDLE_CRLS,
+  mergeCrlBundles,
   RevocationCache,
+  type CrlBundle,
+  type CrlInput,
   type RevocationFetcher,
   type RevocationRequest,
   type RevocationResponse,
@@ -56,6 +65,13 @@ export {
   type ArtifactOutcome,
   type VerifyArtifactOptions,
 } from './verify-artifact.js';
+export {
+  verifyGroups,
+  type GroupOutcome,
+  type GroupsOutcome,
+  type SignerGroupStatement,
+  type VerifyGroupsOptions,
+} from './verify-groups.js';
 export {
   DEFAULT_MAX_SIGNATURES,
   type RetrievalFailure,

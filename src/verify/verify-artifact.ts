@@ -7,6 +7,7 @@ import {
 import { VerificationError } from './errors.js';
 import { evaluateInOrder } from './evaluate.js';
 import type { RevocationChecker } from './steps.js';
+import type { EnvelopeMemo } from './verify-signature.js';
 import {
   selectTrustPolicy,
   type TrustPolicyDocument,
@@ -39,7 +40,10 @@ export interface VerifyArtifactOptions {
   listSignatures: () => Promise<SignatureCandidate[]>;
   now: Date;
   revocation?: RevocationChecker;
-  userMetadata?: Record<string, string>;
+  /** Key/value pairs the signed payload's annotations must carry (`--user-metadata`). */
+  userMetadata?: Readonly<Record<string, string>>;
+  /** Shares each envelope's parse between signer groups (verify-groups.ts sets it). */
+  memo?: EnvelopeMemo;
   /** At most this many signatures are evaluated (default DEFAULT_MAX_SIGNATURES). */
   maxSignatures?: number;
   /** How many are evaluated at once (default 4). */
@@ -97,45 +101,82 @@ export async function verifyArtifact(options: VerifyArtifactOptions): Promise<Ar
       ),
     };
   }
+  return verifyUnderStatement(policy, options);
+}
+
+/** verifyArtifact's options once the statement is known (no document to select from). */
+export type StatementOptions = Omit<VerifyArtifactOptions, 'document'>;
+
+/** verifyArtifact under a statement already chosen: the same steps, errors and throws. */
+export async function verifyUnderStatement(
+  policy: TrustPolicyStatement,
+  options: StatementOptions,
+): Promise<ArtifactOutcome> {
   const level = policy.signatureVerification.level;
   if (level === 'skip') return { verified: true, policy, level, failures: [] };
-  const digest = options.artifact.digest;
   let all: SignatureCandidate[];
   try {
     all = await options.listSignatures();
   } catch (err) {
     if (isCallersToClassify(err)) throw err;
-    return { verified: false, policy, level, failures: [], error: listInvalid(digest, err) };
+    return listFailed(policy, options.artifact.digest, err);
   }
-  if (all.length === 0) {
+  const judged = await judgeCandidates(policy, options, all, all.length);
+  // Not verified and the registry could not be asked for some signature: unknown, not "no".
+  if ('unavailable' in judged) throw judged.unavailable;
+  return judged.outcome;
+}
+
+/** The outcome of a listing the registry answered with junk (SIGNATURE_LIST_INVALID). */
+export function listFailed(
+  policy: TrustPolicyStatement,
+  digest: string,
+  err: unknown,
+): ArtifactOutcome {
+  const { level } = policy.signatureVerification;
+  return { verified: false, policy, level, failures: [], error: listInvalid(digest, err) };
+}
+
+/**
+ * Judges listed candidates under one statement (not `skip`): `listed` is how many the registry
+ * listed (more than `candidates` when a caller capped them already). Never throws for what the
+ * registry did: `unavailable` is the first availability error when no signature passed and some
+ * could not be fetched (the verdict is then open).
+ */
+export async function judgeCandidates(
+  policy: TrustPolicyStatement,
+  options: StatementOptions,
+  candidates: readonly SignatureCandidate[],
+  listed: number,
+): Promise<{ outcome: ArtifactOutcome; unavailable?: unknown }> {
+  const level = policy.signatureVerification.level;
+  const digest = options.artifact.digest;
+  if (listed === 0) {
     const error = new VerificationError(
       'SIGNATURE_NOT_FOUND',
       'retrieval',
       `no signature is associated with ${digest}`,
     );
-    return { verified: false, policy, level, failures: [], error };
+    return { outcome: { verified: false, policy, level, failures: [], error } };
   }
   const max = options.maxSignatures ?? DEFAULT_MAX_SIGNATURES;
-  const { passed, failures, unavailable } = await evaluateInOrder(all, options, policy, max);
+  const { passed, failures, unavailable } = await evaluateInOrder(candidates, options, policy, max);
   if (passed) {
     const { results, validUntil } = passed.outcome;
-    return {
-      verified: true,
-      policy,
-      level,
-      failures,
-      signature: { digest: passed.digest, results, ...(validUntil && { validUntil }) },
-    };
+    const signature = { digest: passed.digest, results, ...(validUntil && { validUntil }) };
+    return { outcome: { verified: true, policy, level, failures, signature } };
   }
-  // Not verified and the registry could not be asked for some signature: unknown, not "no".
-  if (unavailable.length > 0) throw unavailable[0];
+  // Every candidate unavailable: no failure to name; the caller reports the unavailability.
+  if (failures.length === 0)
+    return { outcome: { verified: false, policy, level, failures }, unavailable: unavailable[0] };
   const error =
-    all.length > max
+    listed > max
       ? new VerificationError(
           'MAX_SIGNATURES_EXCEEDED',
           'retrieval',
-          `none of the first ${max} of ${all.length} signatures passed: ${summarise(failures).message}`,
+          `none of the first ${max} of ${listed} signatures passed: ${summarise(failures).message}`,
         )
       : summarise(failures);
-  return { verified: false, policy, level, failures, error };
+  const outcome: ArtifactOutcome = { verified: false, policy, level, failures, error };
+  return unavailable.length > 0 ? { outcome, unavailable: unavailable[0] } : { outcome };
 }

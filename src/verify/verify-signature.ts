@@ -27,8 +27,16 @@ export interface VerifySignatureOptions {
   /** Default: offline, so a certificate naming OCSP or CRL URLs has status unknown. */
   revocation?: RevocationChecker;
   /** Annotations the payload's targetArtifact must carry (notation verify --user-metadata). */
-  userMetadata?: Record<string, string>;
+  userMetadata?: Readonly<Record<string, string>>;
+  /** Shares each envelope's parse between the signer groups of one verification. */
+  memo?: EnvelopeMemo;
 }
+
+/**
+ * What reading an envelope found (or the failure, as a rejected promise), by envelope object:
+ * scoped to one verification by its creator, so bytes are never judged twice nor kept longer.
+ */
+export type EnvelopeMemo = WeakMap<Envelope, Promise<EnvelopeContent>>;
 
 export interface SignatureOutcome {
   /** No enforced validation failed. */
@@ -59,9 +67,21 @@ function asVerificationError(err: unknown, stage: ValidationType): VerificationE
   });
 }
 
-/** Integrity (always enforced): envelope and signature, certificate requirements, no plugin, payload names the artifact. */
-async function validateIntegrity(options: VerifySignatureOptions): Promise<EnvelopeContent> {
-  const content = parseEnvelope(options.envelope.mediaType, options.envelope.bytes);
+/** The envelope's own integrity, whatever it signs: read once per envelope with a memo. */
+function readEnvelope(
+  envelope: Envelope,
+  memo: EnvelopeMemo | undefined,
+): Promise<EnvelopeContent> {
+  const known = memo?.get(envelope);
+  if (known) return known;
+  const read = readEnvelopeOnce(envelope);
+  memo?.set(envelope, read);
+  return read;
+}
+
+/** Envelope and signature, certificate requirements, no plugin, no unknown critical attribute. */
+async function readEnvelopeOnce(envelope: Envelope): Promise<EnvelopeContent> {
+  const content = parseEnvelope(envelope.mediaType, envelope.bytes);
   await validateCodeSigningChain(content.signerInfo.certificateChain);
   const { verificationPlugin, verificationPluginMinVersion, extendedAttributes } =
     content.signerInfo;
@@ -82,6 +102,12 @@ async function validateIntegrity(options: VerifySignatureOptions): Promise<Envel
       `unknown critical signed attribute "${critical.key}"`,
     );
   }
+  return content;
+}
+
+/** Integrity (always enforced): the envelope's own, then the payload names the artifact. */
+async function validateIntegrity(options: VerifySignatureOptions): Promise<EnvelopeContent> {
+  const content = await readEnvelope(options.envelope, options.memo);
   const { targetArtifact: t } = content;
   const a = options.artifact;
   if (t.digest !== a.digest || t.size !== a.size || t.mediaType !== a.mediaType) {
@@ -96,7 +122,7 @@ async function validateIntegrity(options: VerifySignatureOptions): Promise<Envel
 
 function checkUserMetadata(
   content: EnvelopeContent,
-  required: Record<string, string>,
+  required: Readonly<Record<string, string>>,
 ): VerificationError | undefined {
   const annotations = content.targetArtifact.annotations ?? {};
   const missing = Object.entries(required).filter(([k, v]) => annotations[k] !== v);

@@ -44,6 +44,7 @@ async function ourVerdict(
     listSignatures: () => listSignatures(client, p.image.repository, p.image.digest),
     now: new Date(),
     revocation: createRevocationChecker({ fetcher: httpFetcher }),
+    ...(p.scenario.requiredMetadata && { userMetadata: p.scenario.requiredMetadata }),
   });
   const logged = (outcome.signature?.results ?? [])
     .filter((r) => r.action === 'log' && r.error)
@@ -74,6 +75,7 @@ describe('differential: our verifier against notation verify', () => {
     const reference = await notationVerify(p.image.reference, p.registry, {
       trustPolicy: p.trustPolicy,
       trustStores: p.trustStores,
+      ...(s.requiredMetadata && { userMetadata: s.requiredMetadata }),
     });
     const ours = await ourVerdict(p);
     const expected = { verified: s.expect.verified, logged: [...(s.expect.logged ?? [])].sort() };

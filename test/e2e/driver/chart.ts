@@ -43,6 +43,11 @@ export function sharedServeFlags(config: ServiceConfig): string[] {
     '--pull-secrets',
     '--policy-source=kubernetes',
     `--trust-namespace=${RELEASE}`,
+    // The background verifier as the chart runs it: its Lease (the only one RBAC lets it
+    // update) and the namespaces admission exempts.
+    `--scan-lease-name=${FULLNAME}-scan`,
+    '--scan-skip-namespace=kube-system',
+    `--scan-skip-namespace=${RELEASE}`,
   ];
 }
 

@@ -33,9 +33,18 @@ export interface RegistryEndpoint {
   credentials?: Credentials;
 }
 
+/** One notation signature of an image: whose key, which envelope, which signed user metadata. */
+export interface SignatureSpec {
+  by: keyof Signers;
+  format: 'jws' | 'cose';
+  userMetadata?: Record<string, string>;
+}
+
 export interface ImageSpec {
   registry: RegistryName;
   signature: Signature;
+  /** Further signatures, in order (several signers, `--user-metadata`). */
+  signatures?: SignatureSpec[];
 }
 
 export interface Signers {
@@ -61,13 +70,14 @@ async function sign(
   reg: RegistryEndpoint,
   image: PushedImage,
   signer: Pki,
-  format: 'jws' | 'cose',
+  how: { format: 'jws' | 'cose'; userMetadata?: Record<string, string> | undefined },
 ) {
   await notationSign(`${reg.pushHost}/${image.repository}@${image.digest}`, reg, {
     key: signer.leaf.keyPath,
     certChain: signer.chainPath,
-    format,
+    format: how.format,
     referrersApi: reg.referrersApi,
+    ...(how.userMetadata && { userMetadata: how.userMetadata }),
   });
 }
 
@@ -104,7 +114,7 @@ async function pushTampered(reg: RegistryEndpoint, repo: string, signer: Pki) {
   const source = await pushImage(endpoint(reg), `${repo}-source`, {
     credentials: reg.credentials,
   });
-  await sign(reg, source, signer, 'jws');
+  await sign(reg, source, signer, { format: 'jws' });
   const envelope = await envelopeOf(reg, client, source);
   const manifest = await client.getManifest(source.repository, source.digest);
   const parsed = JSON.parse(manifest.body.toString('utf8')) as ManifestJson;
@@ -133,15 +143,16 @@ async function pushTampered(reg: RegistryEndpoint, repo: string, signer: Pki) {
 export async function prepareImage(
   reg: RegistryEndpoint,
   repo: string,
-  o: { signature: Signature; signers: Signers },
+  o: { signature: Signature; signatures?: SignatureSpec[] | undefined; signers: Signers },
 ): Promise<Vars> {
   let image: PushedImage;
   if (o.signature === 'tampered') image = await pushTampered(reg, repo, o.signers.trusted);
   else {
     image = await pushImage(endpoint(reg), repo, { credentials: reg.credentials });
     if (o.signature === 'jws' || o.signature === 'cose')
-      await sign(reg, image, o.signers.trusted, o.signature);
-    if (o.signature === 'stranger') await sign(reg, image, o.signers.stranger, 'jws');
+      await sign(reg, image, o.signers.trusted, { format: o.signature });
+    if (o.signature === 'stranger') await sign(reg, image, o.signers.stranger, { format: 'jws' });
+    for (const s of o.signatures ?? []) await sign(reg, image, o.signers[s.by], s);
   }
   const ref = `${reg.clusterHost}/${repo}:${image.tag}`;
   return {

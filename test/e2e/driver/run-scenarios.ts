@@ -55,7 +55,7 @@ export async function prepareWorld(env: Environment, scenarios: Scenario[]): Pro
   const prepared = await pooled(
     wanted.map(({ scenario, name, spec }) => () => {
       const reg = env.registries[spec.registry];
-      return prepareImage(reg, `e2e/${scenario}/${name}`, { signature: spec.signature, signers });
+      return prepareImage(reg, `e2e/${scenario}/${name}`, { ...spec, signers });
     }),
     8,
   );

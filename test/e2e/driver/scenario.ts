@@ -3,7 +3,7 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { load } from 'js-yaml';
-import { REGISTRY_NAMES, SIGNATURES, type ImageSpec } from './images.js';
+import { REGISTRY_NAMES, SIGNATURES, type ImageSpec, type SignatureSpec } from './images.js';
 
 export const SCENARIO_DIR = path.join(import.meta.dirname, '..', 'scenarios');
 
@@ -113,12 +113,31 @@ function step(where: string, raw: Raw, dir: string): Step {
   return out;
 }
 
+/** `signatures: [{ by: trusted|stranger, format: jws|cose, userMetadata: { k: v } }]`. */
+function signatures(where: string, raw: unknown): SignatureSpec[] {
+  if (!Array.isArray(raw)) return fail(where, 'must be a list');
+  return raw.map((item: Raw, i) => {
+    const at = `${where}[${i}]`;
+    const metadata = item['userMetadata'] as Record<string, unknown> | undefined;
+    if (metadata !== undefined && !Object.values(metadata).every((v) => typeof v === 'string'))
+      fail(`${at}.userMetadata`, 'must map keys to strings');
+    return {
+      by: oneOf(`${at}.by`, item['by'], ['trusted', 'stranger'] as const),
+      format: oneOf(`${at}.format`, item['format'], ['jws', 'cose'] as const),
+      ...(metadata && { userMetadata: metadata as Record<string, string> }),
+    };
+  });
+}
+
 function images(where: string, raw: unknown): Record<string, ImageSpec> {
   const out: Record<string, ImageSpec> = {};
   for (const [name, spec] of Object.entries((raw ?? {}) as Record<string, Raw>)) {
     out[name] = {
       registry: oneOf(`${where}.${name}.registry`, spec['registry'], REGISTRY_NAMES),
       signature: oneOf(`${where}.${name}.signature`, spec['signature'] ?? 'none', SIGNATURES),
+      ...(spec['signatures'] !== undefined && {
+        signatures: signatures(`${where}.${name}.signatures`, spec['signatures']),
+      }),
     };
   }
   return out;

@@ -81,6 +81,7 @@ async function signImage(s: Scenario, infra: Infra, image: PushedImage, pki: Pki
         timestampRootCert: infra.tsa.pki.root.certPath,
       }),
       ...(s.expired && { expiry: '2s' }),
+      ...(s.signedMetadata && { userMetadata: s.signedMetadata }),
     });
   if (s.withUntrustedSibling) await sign(infra.stranger);
   if (!s.unsigned) await sign(pki);

@@ -27,6 +27,10 @@ export interface Scenario {
   revocation?: { method: 'crl' | 'ocsp'; revoked: boolean };
   timestamp?: 'trusted' | 'wrong-root';
   verifyTimestamp?: 'always' | 'afterCertExpiry';
+  /** Signed with `notation sign --user-metadata k=v` for each pair. */
+  signedMetadata?: Record<string, string>;
+  /** Verified with `--user-metadata k=v` for each pair (notation's CLI and ours alike). */
+  requiredMetadata?: Record<string, string>;
   /** The verdict both must reach, and the validations both must report as logged failures. */
   expect: { verified: boolean; logged?: ValidationType[] };
 }
@@ -355,6 +359,57 @@ export const SCENARIOS: Scenario[] = [
     override: { revocation: 'skip' },
     revocation: { method: 'ocsp', revoked: true },
     expect: { verified: true },
+  },
+  // Signed user metadata (`--user-metadata`): every required pair present with that value, at
+  // any level but skip (notation checks it after the level's validations, and never logs it).
+  {
+    name: 'jws user metadata matching (referrers API)',
+    ...ola,
+    ...jws,
+    key: 'ec-p256',
+    level: 'strict',
+    signedMetadata: { buildId: '42', team: 'core' },
+    requiredMetadata: { buildId: '42' },
+    expect: { verified: true },
+  },
+  {
+    name: 'cose user metadata matching (tag schema)',
+    ...dist,
+    ...cose,
+    key: 'rsa-2048',
+    level: 'strict',
+    signedMetadata: { buildId: '42' },
+    requiredMetadata: { buildId: '42' },
+    expect: { verified: true },
+  },
+  {
+    name: 'jws user metadata wrong value (tag schema)',
+    ...dist,
+    ...jws,
+    key: 'ec-p256',
+    level: 'strict',
+    signedMetadata: { buildId: '41' },
+    requiredMetadata: { buildId: '42' },
+    expect: { verified: false },
+  },
+  {
+    name: 'cose user metadata missing (referrers API)',
+    ...ola,
+    ...cose,
+    key: 'ec-p256',
+    level: 'strict',
+    requiredMetadata: { buildId: '42' },
+    expect: { verified: false },
+  },
+  {
+    name: 'jws user metadata wrong value, audit level',
+    ...ola,
+    ...jws,
+    key: 'ec-p256',
+    level: 'audit',
+    signedMetadata: { buildId: '41' },
+    requiredMetadata: { buildId: '42' },
+    expect: { verified: false },
   },
   // Skip (with an exact scope: skip with `*` is refused at load, divergence D2).
   {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { verdictKey } from './verify-image.js';
+import { verdictKey } from './key.js';
 
 const DIGEST = `sha256:${'a'.repeat(64)}`;
 

@@ -1,4 +1,4 @@
-// Standing decision 9 as the pipeline applies it (verify-image.ts: parseReference, then
+// Standing decision 9 as the pipeline applies it (verify-image.ts: parseReference; policy.ts:
 // selectTrustPolicy on repositoryName): whatever spelling of its registry a Pod uses, an image is
 // governed by the statement of its normal form, never by `*` or by nothing.
 import fc from 'fast-check';
