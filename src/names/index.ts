@@ -6,7 +6,15 @@ export {
   normalisePlainHttpHosts,
   type Normalised,
 } from './host.js';
+export { bypassesProxy, parseNoProxy, type NoProxyEntry } from './no-proxy.js';
 export {
+  isPrefixScope,
+  normaliseRepositoryPrefix,
+  PREFIX_WILDCARD,
+  type RepositoryPrefix,
+} from './prefix.js';
+export {
+  isRepositoryPath,
   MAX_NAME_LENGTH,
   normalisePath,
   normaliseRepositoryName,

@@ -21,9 +21,13 @@ const PATH = new RegExp(`^${COMPONENT}(?:/${COMPONENT})*$`);
 /** distribution/reference's limit on `registry/path`. */
 export const MAX_NAME_LENGTH = 255;
 
+/** Whether `path` is a repository path by distribution/reference's grammar (lower case). */
+export const isRepositoryPath = (path: string): boolean =>
+  path.length <= MAX_NAME_LENGTH && PATH.test(path);
+
 /** The normal form of `path` in `registry`, which must already be in normal form. */
 export function normalisePath(registry: string, path: string): Normalised<RepositoryName> {
-  if (path.length > MAX_NAME_LENGTH || !PATH.test(path)) {
+  if (!isRepositoryPath(path)) {
     const why = path.toLowerCase() !== path ? 'must be lower-case' : 'has invalid characters';
     return { ok: false, reason: `the repository name ${why}` };
   }

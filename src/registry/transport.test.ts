@@ -85,7 +85,7 @@ describe('Transport', () => {
       const reached = new Promise<void>((resolve) => (arrived = resolve));
       const first = t.request(get(a));
       await reached;
-      const pool = states.find(`http://${a}`)!.pools.get('allowed')!;
+      const pool = states.find(`http://${a}`)!.pools.get('configured')!;
       arrived = undefined;
       hold = undefined;
       expect((await t.request(get(b))).status).toBe(200); // over the cap: `a` is forgotten
@@ -120,6 +120,17 @@ describe('Transport', () => {
         isConfigured: configuredHosts({ credentials }),
       });
       expect((await t.request(get(host))).status).toBe(200);
+    });
+
+    it('judges it as the configuration now stands (credentials reloaded while it runs)', async () => {
+      const host = `registry.internal.test:${port}`;
+      let named = false;
+      const t = transport({ insecureHosts: [host], isConfigured: () => named });
+      await refusal(t.request(get(host)));
+      named = true;
+      expect((await t.request(get(host))).status).toBe(200);
+      named = false;
+      await refusal(t.request(get(host)));
     });
 
     it('throws NOT_ALLOWED for it as an unconfigured token realm (public only)', async () => {

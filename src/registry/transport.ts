@@ -17,6 +17,7 @@ import {
 } from './breaker.js';
 import { RegistryError, isRegistryError, redact } from './errors.js';
 import { OriginStates, type OriginState } from './origin-state.js';
+import type { Egress } from './proxy.js';
 import { isRetriableStatus, shouldRetry } from './retry.js';
 
 export interface TransportOptions {
@@ -46,6 +47,8 @@ export interface TransportOptions {
   onCircuit?: ((host: string, state: BreakerState) => void) | undefined;
   /** Per-origin state (pools, holds), shared with the authenticator; one of its own if absent. */
   states?: OriginStates | undefined;
+  /** The egress proxy (proxy.ts), owned (closed) by this transport; direct when absent. */
+  egress?: Egress | undefined;
 }
 
 /** How one request may reach an origin: its pool, its allowance, what the guard is told. */
@@ -242,8 +245,9 @@ export class Transport {
   }
 
   /** Closes every connection, including requests in flight. */
-  close(): Promise<void> {
-    return this.#states.destroy();
+  async close(): Promise<void> {
+    await this.#states.destroy();
+    await this.#options.egress?.close();
   }
 
   #checkHold(url: URL): void {
@@ -272,7 +276,9 @@ export class Transport {
     const publicOnly = req.publicOnly === true;
     const configured = !publicOnly && (this.#options.isConfigured?.(url.host) ?? false);
     return {
-      pool: publicOnly ? 'public' : 'allowed',
+      // Keyed by what the guard was told too: a registry the reloaded credentials file starts or
+      // stops naming gets a pool whose lookup judges it as it now is.
+      pool: publicOnly ? 'public' : configured ? 'configured' : 'allowed',
       allowance: publicOnly ? false : this.#options.allowPrivateNetworks,
       target: {
         host: url.host,
@@ -352,6 +358,7 @@ export class Transport {
     req: HttpRequest,
   ): Promise<HttpResponse> {
     const method = req.method ?? 'GET';
+    this.#checkCredentialsEgress(url, headers);
     const res = await this.#poolFor(state, url, req).request({
       origin: url.origin,
       path: `${url.pathname}${url.search}`,
@@ -381,17 +388,32 @@ export class Transport {
     return { ...out, body };
   }
 
+  /** A tunnel carries plain HTTP as it is: the proxy could read a password or token in it. */
+  #checkCredentialsEgress(url: URL, headers: Record<string, string>): void {
+    if (url.protocol !== 'http:' || headers['authorization'] === undefined) return;
+    if (this.#options.egress?.proxyFor(url) === undefined) return;
+    throw new RegistryError(
+      'NOT_ALLOWED',
+      `credentials are not sent to ${url.host} over plain HTTP through the proxy (it could read them); ` +
+        'serve the registry over https, or list it in --no-proxy',
+    );
+  }
+
   #poolFor(state: OriginState, url: URL, req: HttpRequest): Pool {
     const { pool: key, allowance, target } = this.#access(url, req);
     let pool = state.pools.get(key);
     if (!pool) {
       const ca = url.protocol === 'https:' ? this.#options.caBundles[url.host] : undefined;
+      const { egress, resolver, connectTimeoutMs } = this.#options;
       pool = new Pool(url.origin, {
-        connect: {
-          timeout: this.#options.connectTimeoutMs,
-          lookup: guardedLookup(allowance, this.#options.resolver, target),
-          ...(ca !== undefined && { ca }),
-        },
+        // Through the proxy (or, for NO_PROXY hosts, directly), the target guarded either way.
+        connect: egress?.enabled
+          ? egress.connector({ allowance, resolver, target, ca, timeoutMs: connectTimeoutMs })
+          : {
+              timeout: connectTimeoutMs,
+              lookup: guardedLookup(allowance, resolver, target),
+              ...(ca !== undefined && { ca }),
+            },
         connections: this.#options.perHostConcurrency,
         keepAliveTimeout: 30_000,
         headersTimeout: 60_000,

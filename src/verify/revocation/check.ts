@@ -1,10 +1,13 @@
 // Revocation status of a certificate chain (notation-core-go revocation.go, notation-go
 // revocationFinalResult): the root is never checked, the others are checked concurrently,
-// OCSP first with CRL fallback, and the worst answer decides.
+// OCSP first with CRL fallback (or a supplied CRL bundle alone, for the issuers it covers), and
+// the worst answer decides.
 import type { X509Certificate } from '../x509/peculiar.js';
+import type { CrlBundle } from './bundle.js';
 import type { RevocationCache } from './cache.js';
 import { revocationPointers, toPkijs, type RevocationPointers } from './cert-info.js';
 import { checkCrl } from './crl.js';
+import { bundleCovers, checkBundledCrl } from './crl-bundled.js';
 import {
   errorDetail,
   type MethodContext,
@@ -42,6 +45,11 @@ export interface RevocationOptions {
   cache?: RevocationCache;
   /** Largest accepted OCSP response or CRL (default 10 MiB). */
   maxResponseBytes?: number;
+  /**
+   * CRLs supplied instead of fetched (bundle.ts): for a certificate whose issuer the bundle
+   * holds a CRL of, the bundle alone decides; nothing is asked over the network.
+   */
+  crls?: CrlBundle;
 }
 
 const DEFAULT_MAX_RESPONSE_BYTES = 10 * 1024 * 1024;
@@ -60,6 +68,29 @@ function contextFor(options: RevocationOptions, timeoutMs: number): MethodContex
     maxResponseBytes: options.maxResponseBytes ?? DEFAULT_MAX_RESPONSE_BYTES,
     cache: options.cache,
   };
+}
+
+/**
+ * The CRL bundle's answer when it holds CRLs of the certificate's issuer (then nothing is
+ * fetched); undefined otherwise, or for a certificate that names no revocation pointer at all
+ * (nonRevocable, as without a bundle).
+ */
+function fromBundle(
+  cert: X509Certificate,
+  issuer: X509Certificate,
+  options: RevocationOptions,
+): Checked | undefined {
+  if (options.crls === undefined) return undefined;
+  const pointers = revocationPointers(cert);
+  if (pointers.ocspUrls.length === 0 && pointers.crlUrls.length === 0) return undefined;
+  const issuerCert = toPkijs(issuer);
+  if (!bundleCovers(options.crls, issuerCert)) return undefined;
+  const bundled = checkBundledCrl(pointers.cert, issuerCert, options.crls, {
+    now: options.now,
+    authenticSigningTime: options.authenticSigningTime,
+    deltaNamed: pointers.deltaCrlUrls !== undefined,
+  });
+  return { ...bundled, method: 'crl' };
 }
 
 /** OCSP when the certificate names a responder; CRL when OCSP is absent or inconclusive. */
@@ -100,7 +131,8 @@ async function checkSafely(
   const issuer = chain[index + 1];
   if (!issuer) return { status: 'nonRevocable' }; // the root: nothing above it could revoke it
   try {
-    return await checkOne(cert, issuer, options);
+    // The bundle first: for the issuers it covers, nothing is asked over the network.
+    return fromBundle(cert, issuer, options) ?? (await checkOne(cert, issuer, options));
   } catch (error) {
     return { status: 'unknown', detail: errorDetail(error) };
   }

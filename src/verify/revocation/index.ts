@@ -11,3 +11,13 @@ export {
   type RevocationResult,
 } from './check.js';
 export type { RevocationFetcher, RevocationRequest, RevocationResponse } from './fetcher.js';
+export {
+  createCrlBundle,
+  CrlBundleError,
+  mergeCrlBundles,
+  MAX_BUNDLE_BYTES,
+  MAX_BUNDLE_CRLS,
+  type BundledCrl,
+  type CrlBundle,
+  type CrlInput,
+} from './bundle.js';

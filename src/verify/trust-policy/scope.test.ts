@@ -1,4 +1,11 @@
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
+import {
+  mostSpecific,
+  repositoryOfUniverse,
+  scopedStatements,
+  sharedScopes,
+} from '../../../test/support/scope-sets.js';
 import { vectorText } from '../../../test/support/vectors.js';
 import { PolicyError } from '../errors.js';
 import {
@@ -84,6 +91,82 @@ describe('selectTrustPolicy', () => {
   });
 });
 
+describe('selectTrustPolicy with registry-prefix scopes (issue 15, a divergence from notation)', () => {
+  const document = parseTrustPolicyDocument({
+    version: '1.0',
+    trustPolicies: [
+      statement('global', ['*'], 'audit'),
+      statement('registry', ['r.io/*']),
+      statement('team', ['r.io/team/*', 'other.io/x']),
+      statement('deep', ['r.io/team/apps/*']),
+      statement('exact', ['r.io/team/apps/api']),
+      statement('hub', ['docker.io/library/*']),
+    ],
+  });
+
+  describe('when several scopes cover the repository', () => {
+    it.each([
+      ['r.io/team/apps/api', 'exact'],
+      ['r.io/team/apps/web', 'deep'],
+      ['r.io/team/apps/web/v2', 'deep'],
+      ['r.io/team/web', 'team'],
+      ['r.io/team/apps', 'team'],
+      ['r.io/other', 'registry'],
+      ['R.IO:443/team/web', 'team'],
+      ['index.docker.io/nginx', 'hub'],
+      ['docker.io/bitnami/redis', 'global'],
+      ['s.io/team/web', 'global'],
+    ])('returns the most specific for %s: %s', (repository, name) => {
+      expect(selectTrustPolicy(document, repository)?.name).toBe(name);
+    });
+  });
+
+  describe('when a repository only shares characters with a prefix', () => {
+    it.each([
+      ['r.io/teamx/app', 'registry'],
+      ['r.io/team', 'registry'],
+      ['r.io/team/appsx/api', 'team'],
+      ['r.iox/team/app', 'global'],
+      ['r.io:5000/team/app', 'global'],
+    ])('matches whole path components only: %s is governed by %s', (repository, name) => {
+      expect(selectTrustPolicy(document, repository)?.name).toBe(name);
+    });
+  });
+
+  describe('when the statements are drawn at random', () => {
+    it('returns the statement of the most specific scope, or the document is refused for a shared scope', () => {
+      fc.assert(
+        fc.property(
+          scopedStatements,
+          fc.array(repositoryOfUniverse, { minLength: 1, maxLength: 8 }),
+          (statements, repositories) => {
+            const input = {
+              version: '1.0',
+              trustPolicies: statements.map((st) => statement(st.name, st.scopes)),
+            };
+            const shared = sharedScopes(statements);
+            const codes = validateTrustPolicyDocument(input).map((e) => e.code);
+            if (shared.size > 0) {
+              expect(codes).toContain('SCOPE_DUPLICATE');
+              expect(() => parseTrustPolicyDocument(input)).toThrow(PolicyError);
+              return;
+            }
+            expect(codes).toEqual([]);
+            const document = parseTrustPolicyDocument(input);
+            for (const repository of repositories) {
+              const expected = mostSpecific(statements, repository);
+              expect({ repository, chosen: selectTrustPolicy(document, repository)?.name }).toEqual(
+                { repository, chosen: expected?.owners[0] },
+              );
+            }
+          },
+        ),
+        { numRuns: 2000 },
+      );
+    });
+  });
+});
+
 describe('selectTrustPolicy and standing decision 9 (one normal form)', () => {
   const document = parseTrustPolicyDocument({
     version: '1.0',
@@ -152,6 +235,66 @@ describe('checkRegistryScopes (through validateTrustPolicyDocument)', () => {
       'accepts %s',
       (scope) => expect(problems(scope)).toEqual([]),
     );
+  });
+
+  describe('when a prefix scope is in normal form', () => {
+    it.each([
+      'registry.example.com/*',
+      'r.io/team/*',
+      'r.io/a/b/c/*',
+      '[::1]:5000/*',
+      'docker.io/nginx/*',
+    ])('accepts %s', (scope) => expect(problems(scope)).toEqual([]));
+  });
+
+  describe('when a prefix scope is not in normal form', () => {
+    it.each([
+      ['Registry.Example.com/team/*', 'registry.example.com/team/*'],
+      ['registry.example.com:443/*', 'registry.example.com/*'],
+      ['localhost:05000/apps/*', 'localhost:5000/apps/*'],
+      ['127.1/*', '127.0.0.1/*'],
+      ['index.docker.io/library/*', 'docker.io/library/*'],
+    ])('refuses %s with SCOPE_INVALID showing the normal form %s', (scope, normal) => {
+      expect(problems(scope)).toEqual([
+        [
+          'SCOPE_INVALID',
+          'trustPolicies[0].registryScopes[0]',
+          `trustPolicies[0].registryScopes[0]: "${scope}" is not in normal form; write "${normal}"`,
+        ],
+      ]);
+    });
+  });
+
+  describe('when a wildcard is not the whole last component', () => {
+    it.each([
+      ['r.io/team*/*', 'a wildcard may only be the whole last component'],
+      ['r.io/*/app/*', 'a wildcard may only be the whole last component'],
+      ['r.io/Team/*', 'the path must be lower-case'],
+      ['*.r.io/*', 'is not a registry host'],
+    ])('refuses %s with the reason', (scope, reason) => {
+      const [problem] = problems(scope);
+      expect(problem?.[0]).toBe('SCOPE_INVALID');
+      expect(problem?.[2]).toContain(`"${scope}" is not a repository prefix`);
+      expect(problem?.[2]).toContain(reason);
+    });
+
+    it.each(['r.io/team*', 'r.io/*/app', 'r.io/**'])('refuses %s as no repository', (scope) => {
+      expect(problems(scope)[0]?.[0]).toBe('SCOPE_INVALID');
+    });
+  });
+
+  describe('when two statements share a prefix', () => {
+    it('refuses the second with SCOPE_DUPLICATE; nested prefixes are no conflict', () => {
+      const errors = validateTrustPolicyDocument({
+        version: '1.0',
+        trustPolicies: [
+          statement('a', ['r.io/team/*']),
+          statement('b', ['r.io/*', 'r.io/team/*']),
+          statement('c', ['r.io/team/app', 'r.io/team/x/*']),
+        ],
+      }).map((e) => [e.code, e.path]);
+      expect(errors).toEqual([['SCOPE_DUPLICATE', 'trustPolicies[1].registryScopes[1]']]);
+    });
   });
 
   describe('when a scope names no registry', () => {

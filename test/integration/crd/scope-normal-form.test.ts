@@ -101,6 +101,64 @@ describe('TrustPolicy registryScopes against the real kube-apiserver', () => {
     });
   });
 
+  describe('when a scope is a registry prefix (issue 15)', () => {
+    it.each([
+      'registry.example.com/apps/*',
+      'registry.example.com/*',
+      '[::1]:5000/*',
+      'docker.io/library/*',
+    ])('accepts %s', async (scope) => {
+      expect((await create(policy('prefix', scope))).stderr).toBe('');
+    });
+
+    it.each([
+      [
+        'registry.example.com/apps*',
+        'must be "*", a fully qualified repository such as registry.example.com/team/app, or a prefix such as registry.example.com/team/* or registry.example.com/* (no scheme, tag or digest; a wildcard only as the whole last component)',
+      ],
+      [
+        'registry.example.com/*/app',
+        'must be "*", a fully qualified repository such as registry.example.com/team/app, or a prefix such as registry.example.com/team/* or registry.example.com/* (no scheme, tag or digest; a wildcard only as the whole last component)',
+      ],
+      ['Registry.Example.com/apps/*', 'the registry host must be lower-case'],
+      [
+        'registry.example.com:443/*',
+        'the port must be a number from 1 to 65535 without leading zeros, and the default :443 left out',
+      ],
+      [
+        'index.docker.io/*',
+        'Docker Hub is docker.io, and its official images are docker.io/library/<name>',
+      ],
+    ])('refuses %s at write time, saying what to change', async (scope, message) => {
+      const result = await create(policy('prefix', scope));
+      expect(result.code).not.toBe(0);
+      expect(result.stderr).toContain(
+        `spec.registryScopes[0]: Invalid value: "string": ${message}`,
+      );
+    });
+
+    it('accepts nested prefixes in two policies, and compileCluster makes both Ready', async () => {
+      expect((await create(policy('registry', 'registry.example.com/*'))).stderr).toBe('');
+      expect((await create(policy('team', 'registry.example.com/team/*'))).stderr).toBe('');
+      const listed = await cp.kubectl(['get', 'trustpolicies', '-o', 'json']);
+      const { items } = JSON.parse(listed.stdout) as { items: TrustPolicyObject[] };
+      const compiled = compileCluster(
+        {
+          policies: items,
+          stores: [store],
+          secrets: new Map(),
+          configMaps: new Map(),
+          namespaces: new Map(),
+        },
+        OPTIONS,
+      );
+      expect([
+        compiled.policies.get('registry')?.reason,
+        compiled.policies.get('team')?.reason,
+      ]).toEqual(['Valid', 'Valid']);
+    });
+  });
+
   describe('when an IPv6 scope is not compressed (CEL cannot tell)', () => {
     it('accepts it, and compileCluster reports it InvalidSpec with the normal form', async () => {
       expect((await create(policy('v6', '[0:0:0:0:0:0:0:1]:5000/apps/x'))).stderr).toBe('');
