@@ -26,6 +26,11 @@ export class Lru<K, T> {
     return value;
   }
 
+  /** The value for `key`, its place in the order left as it is. */
+  peek(key: K): T | undefined {
+    return this.#map.get(key);
+  }
+
   /**
    * Stores `value` as most recently used and returns the entries dropped to stay in bounds
    * (least recently used first).

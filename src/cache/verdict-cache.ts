@@ -46,10 +46,18 @@ interface StoredEntry<V> {
   readonly expiresTick: number;
   /** When it was stored; a clock that moved back before this expires the entry. */
   readonly storedTick: number;
+  /**
+   * The verdict's own `validUntil` (signature expiry, certificate notAfter, revocation next
+   * update), capped at MAX_VALID_TICK to stay a small integer; NO_TICK when it has none.
+   */
+  readonly validTick: number;
 }
 
 /** 10 ms: ticks stay small integers for 248 days of uptime. */
 const TICK_MS = 10;
+/** ~124 days: a later validUntil is stored as this (peek then reports it as that far away). */
+const MAX_VALID_TICK = 2 ** 30;
+const NO_TICK = -1;
 
 /** A bounded LRU verdict cache with TTLs and singleflight. */
 export class LruVerdictCache<V> implements VerdictCache<V> {
@@ -122,6 +130,12 @@ export class LruVerdictCache<V> implements VerdictCache<V> {
     return this.#counters.snapshot({ size: this.#lru.size, inFlight: this.#flights.size });
   }
 
+  peek(key: string): CacheEntry<V> | undefined {
+    const entry = this.#lru.peek(key);
+    if (entry === undefined || this.#isExpired(entry, this.#options.now())) return undefined;
+    return this.#public(entry);
+  }
+
   #lookup(key: string): StoredEntry<V> | undefined {
     const entry = this.#lru.get(key);
     if (entry === undefined || !this.#isExpired(entry, this.#options.now())) return entry;
@@ -139,11 +153,16 @@ export class LruVerdictCache<V> implements VerdictCache<V> {
     const storedTick = Math.floor((now - this.#base) / TICK_MS);
     // Within one tick of now (or before the cache existed): not worth storing.
     if (!(expiresTick > storedTick)) return;
+    const valid = outcome.kind === 'verified' ? outcome.validUntil : NaN;
+    const validTick = Number.isFinite(valid)
+      ? Math.min(MAX_VALID_TICK, Math.max(0, Math.floor((valid - this.#base) / TICK_MS)))
+      : NO_TICK;
     const entry: StoredEntry<V> = {
       kind: outcome.kind,
       verdict: outcome.verdict,
       expiresTick,
       storedTick,
+      validTick,
     };
     this.#counters.stored(outcome.kind);
     for (const [, dropped] of this.#lru.set(key, entry)) {
@@ -179,6 +198,7 @@ export class LruVerdictCache<V> implements VerdictCache<V> {
       kind: entry.kind,
       verdict: entry.verdict,
       expiresAt: this.#base + entry.expiresTick * TICK_MS,
+      ...(entry.validTick !== NO_TICK && { validUntil: this.#base + entry.validTick * TICK_MS }),
     };
   }
 

@@ -26,12 +26,19 @@ export interface CacheResult<V> {
   readonly source: ResultSource;
 }
 
-/** A stored entry, as `invalidate` predicates see it. */
+/** A stored entry, as `invalidate` predicates and `peek` see it. */
 export interface CacheEntry<V> {
   readonly kind: StoredKind;
   readonly verdict: V;
   /** ms since epoch; the entry is not returned at or after this instant. */
   readonly expiresAt: number;
+  /**
+   * A verified entry's own end (its Outcome's `validUntil`: signature expiry, certificate
+   * notAfter, revocation next update), which may lie past `expiresAt` (the TTL ends it first).
+   * How the background verifier learns when a verdict must be checked again. At most ~124 days
+   * after the cache was made; absent when the verdict has none.
+   */
+  readonly validUntil?: number;
 }
 
 /**
@@ -78,4 +85,6 @@ export interface VerdictCache<V> {
   /** Drops expired entries now (expiry is otherwise checked on read); returns how many. */
   prune(): number;
   stats(): CacheStats;
+  /** The live entry for `key`, if any, without counting a hit or touching its LRU place. */
+  peek?(key: string): CacheEntry<V> | undefined;
 }

@@ -7,7 +7,7 @@ import {
   TRUST_STORE_PLURAL,
   type ClusterState,
   type CompiledCluster,
-} from '../crd/index.js';
+} from '../config/index.js';
 import type { StatusWrite } from './status-writer.js';
 
 /** The status writes for `state` as compiled into `compiled`, at `now`. */

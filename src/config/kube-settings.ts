@@ -3,7 +3,7 @@
 // settings) and which trust namespace (the pod's own, from its service account mount).
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
-import type { Env } from '../notation-dir.js';
+import type { Env } from './notation-dir.js';
 
 /** The kubelet writes the pod's namespace here (with the service account token). */
 export const SERVICE_ACCOUNT_NAMESPACE_FILE =

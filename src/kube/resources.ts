@@ -7,7 +7,12 @@ import {
   type KubernetesListObject,
   type KubernetesObject,
 } from '@kubernetes/client-node';
-import { CRD_GROUP, CRD_VERSION, TRUST_POLICY_PLURAL, TRUST_STORE_PLURAL } from '../crd/index.js';
+import {
+  CRD_GROUP,
+  CRD_VERSION,
+  TRUST_POLICY_PLURAL,
+  TRUST_STORE_PLURAL,
+} from '../config/index.js';
 import type { CoreObject } from './state.js';
 
 /** An object of any watched resource. */

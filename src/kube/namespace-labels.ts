@@ -4,7 +4,7 @@
 // cached briefly (the informer catches up meanwhile), and bounded: a flood of reviews naming
 // namespaces that do not exist costs at most `maxInFlight` GETs at a time and `maxEntries` of
 // memory, and is denied, never admitted.
-import type { NamespaceLabels } from '../snapshot.types.js';
+import type { NamespaceLabels } from '../config/index.js';
 import { describeApiError, httpStatus } from './api-error.js';
 
 /** Why a namespace's labels are not known; the message is safe to show in a denial. */
@@ -58,7 +58,7 @@ export type NamespaceLabelsLookup = (
   signal?: AbortSignal,
 ) => Promise<NamespaceLabels>;
 
-/** Creates the lookup (src/config/kubernetes-source.ts gives it the API client). */
+/** Creates the lookup (policy-source.ts gives it the API client). */
 export function createNamespaceLabels(options: NamespaceLabelsOptions): NamespaceLabelsLookup {
   const now = options.now ?? Date.now;
   const ttl = options.cacheTtlMs ?? 5_000;

@@ -1,7 +1,7 @@
 // The informers' caches as the compiler's ClusterState: TrustPolicy and TrustStore objects in
 // name order, Namespaces' labels, and the Secrets and ConfigMaps of the trust namespace that some
 // TrustStore references (decoded; the rest of the namespace's secrets never leave the cache).
-import type { ClusterState, TrustPolicyObject, TrustStoreObject } from '../crd/index.js';
+import type { ClusterState, TrustPolicyObject, TrustStoreObject } from '../config/index.js';
 
 /** The fields of a core object this module reads (informer items, list or watch). */
 export interface CoreObject {
@@ -43,14 +43,13 @@ const byName = (a: unknown, b: unknown): number => {
   return x < y ? -1 : x > y ? 1 : 0;
 };
 
-/** `spec.certificatesFrom[*].{secretKeyRef,configMapKeyRef}.name` of every store. */
+/** `spec.{certificatesFrom,crlsFrom}[*].{secretKeyRef,configMapKeyRef}.name` of every store. */
 function referencedSources(stores: readonly unknown[]): References {
   const refs: References = { secrets: new Set(), configMaps: new Set() };
   for (const store of stores) {
     const spec = isRecord(store) ? store['spec'] : undefined;
-    const from = isRecord(spec) ? spec['certificatesFrom'] : undefined;
-    if (!Array.isArray(from)) continue;
-    for (const entry of from as unknown[]) {
+    const lists = isRecord(spec) ? [spec['certificatesFrom'], spec['crlsFrom']] : [];
+    for (const entry of lists.flatMap((l) => (Array.isArray(l) ? (l as unknown[]) : []))) {
       if (!isRecord(entry)) continue;
       const secret = nameOf({ metadata: entry['secretKeyRef'] });
       const configMap = nameOf({ metadata: entry['configMapKeyRef'] });

@@ -3,7 +3,7 @@
 // (`--pull-secrets`): it needs `get` on secrets and serviceaccounts in workload namespaces.
 // Plain data out: Docker config JSON documents in precedence order; src/registry parses them.
 import { ApiException, CoreV1Api, type KubeConfig } from '@kubernetes/client-node';
-import { abortable } from './k8s/abortable.js';
+import { abortable } from './abortable.js';
 
 /** The parts of a review the resolver reads (a Pod's spec, or a workload's pod template). */
 export interface PullSecretRequest {

@@ -1,7 +1,7 @@
 // Loads the KubeConfig the settings name, turning client-node's failures into a ConfigError that
 // says which file (or the in-cluster service account) could not be used.
 import { KubeConfig } from '@kubernetes/client-node';
-import { ConfigError } from '../errors.js';
+import { ConfigError } from '../config/index.js';
 
 function loadInto(kubeConfig: KubeConfig, file: string | undefined): void {
   try {

@@ -50,6 +50,8 @@ export interface WatchedResourceOptions<T extends KubernetesObject> {
   timers: Timers;
   /** Something changed: an object, or a (re)list completed. */
   onChange: () => void;
+  /** Each object added, updated or deleted, as the watch delivered it (after `onChange`). */
+  onEvent?: (type: 'add' | 'update' | 'delete', object: T) => void;
   onError: (err: SourceError) => void;
   /** Default client-node's makeInformer (tests inject a fake). */
   makeInformer?: InformerFactory;
@@ -99,13 +101,16 @@ export function watchResource<T extends KubernetesObject>(
       if (!stopped) run();
     }, delay);
   }
-  const changed = (): void => {
-    backoff.reset();
-    options.onChange();
-  };
-  informer.on('add', changed);
-  informer.on('update', changed);
-  informer.on('delete', changed);
+  const changed =
+    (type: 'add' | 'update' | 'delete') =>
+    (object: T): void => {
+      backoff.reset();
+      options.onChange();
+      options.onEvent?.(type, object);
+    };
+  informer.on('add', changed('add'));
+  informer.on('update', changed('update'));
+  informer.on('delete', changed('delete'));
   informer.on('error', failed);
 
   return {

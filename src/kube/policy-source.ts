@@ -5,26 +5,30 @@
 // ready); after that a failing informer is restarted with backoff while its last known objects,
 // and the snapshot compiled from them, stay in force.
 import { CoreV1Api, CustomObjectsApi, type KubeConfig } from '@kubernetes/client-node';
-import { compileCluster, type ClusterState, type CompiledCluster } from './crd/index.js';
-import { abortable } from './k8s/abortable.js';
-import { createBackoff, type BackoffOptions } from './k8s/backoff.js';
-import { coalesce, REAL_TIMERS, type Timers } from './k8s/debounce.js';
+import {
+  compileCluster,
+  type ClusterState,
+  type CompiledCluster,
+  type NoMatchAction,
+  type PolicySource,
+  type Snapshot,
+} from '../config/index.js';
+import { abortable } from './abortable.js';
+import { createBackoff, type BackoffOptions } from './backoff.js';
+import { coalesce, REAL_TIMERS, type Timers } from './debounce.js';
 import {
   SourceError,
   watchResource,
   type InformerFactory,
   type WatchedResource,
-} from './k8s/informers.js';
-import { createNamespaceLabels, type NamespaceLabelsOptions } from './k8s/namespace-labels.js';
-import { resources, type Item } from './k8s/resources.js';
-import { assembleState } from './k8s/state.js';
-import { createStatusWriter, customObjectsPatch, type PatchStatus } from './k8s/status-writer.js';
-import { statusWrites } from './k8s/statuses.js';
-import type { NoMatchAction, PolicySource, Snapshot } from './snapshot.types.js';
+} from './informers.js';
+import { createNamespaceLabels, type NamespaceLabelsOptions } from './namespace-labels.js';
+import { resources, type Item } from './resources.js';
+import { assembleState } from './state.js';
+import { createStatusWriter, customObjectsPatch, type PatchStatus } from './status-writer.js';
+import { statusWrites } from './statuses.js';
 
-export { SourceError } from './k8s/informers.js';
-export { NamespaceLookupError } from './k8s/namespace-labels.js';
-export { loadKubeConfig } from './k8s/kubeconfig.js';
+export { SourceError } from './informers.js';
 
 export interface KubernetesSourceOptions {
   kubeConfig: KubeConfig;

@@ -4,8 +4,8 @@
 // one. A conflict or a deleted object is ignored: the watch brings the newer object, which is
 // compiled and written again. Other failures are reported and retried after a backoff.
 import { PatchStrategy, setHeaderOptions, type CustomObjectsApi } from '@kubernetes/client-node';
-import { CRD_GROUP, CRD_VERSION } from '../crd/index.js';
-import type { TRUST_POLICY_PLURAL, TRUST_STORE_PLURAL } from '../crd/index.js';
+import { CRD_GROUP, CRD_VERSION } from '../config/index.js';
+import type { TRUST_POLICY_PLURAL, TRUST_STORE_PLURAL } from '../config/index.js';
 import { httpStatus } from './api-error.js';
 import type { Backoff } from './backoff.js';
 import type { Timers } from './debounce.js';
