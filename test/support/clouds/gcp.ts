@@ -1,0 +1,41 @@
+// A local GCE/GKE metadata server: the service account's access token at the documented path,
+// only to requests that carry `Metadata-Flavor: Google`, answered with that header too.
+import { listenLocal } from '../../harness/http.js';
+
+export interface FakeMetadata {
+  /** `127.0.0.1:PORT`, as GCE_METADATA_HOST names it. */
+  host: string;
+  calls: number;
+  /** `ok`, or `unbound`: no service account for the pod (GKE answers 404). */
+  mode: 'ok' | 'unbound';
+  stop(): Promise<void>;
+}
+
+const TOKEN_PATH = '/computeMetadata/v1/instance/service-accounts/default/token';
+
+export async function startFakeMetadata(o: {
+  accessToken: string;
+  expiresIn?: number;
+}): Promise<FakeMetadata> {
+  const state = { calls: 0, mode: 'ok' as FakeMetadata['mode'] };
+  const server = await listenLocal((req, res) => {
+    state.calls++;
+    if (req.headers['metadata-flavor'] !== 'Google') {
+      res.writeHead(403).end('Missing Metadata-Flavor:Google header.');
+      return;
+    }
+    if (req.url !== TOKEN_PATH || state.mode === 'unbound') {
+      res.writeHead(404, { 'metadata-flavor': 'Google' }).end('Not Found');
+      return;
+    }
+    res.writeHead(200, { 'content-type': 'application/json', 'metadata-flavor': 'Google' });
+    res.end(
+      JSON.stringify({
+        access_token: o.accessToken,
+        expires_in: o.expiresIn ?? 3599,
+        token_type: 'Bearer',
+      }),
+    );
+  });
+  return Object.assign(state, { host: new URL(server.url).host, stop: server.close });
+}
