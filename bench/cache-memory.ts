@@ -2,7 +2,7 @@
 // in a fresh child (`node --expose-gc --import tsx bench/cache-memory.ts <variant>`) that fills a
 // cache with ENTRIES verified verdicts and reports heapUsed and RSS after a full GC, before and
 // after. `pipeline` is the product as it is: the real LruVerdictCache holding CachedVerdict values
-// built as src/webhook/verdict.ts builds them, keyed as src/webhook/verify-image.ts keys them, from
+// built as src/pipeline/verdict.ts builds them, keyed as src/pipeline/key.ts keys them, from
 // strings made as the pipeline makes them (image from a parsed review body, digest cut from it by
 // parseReference, signature digest from a parsed manifest). The other variants are prototypes of
 // product changes, measured the same way; none of them is in src/.
@@ -12,9 +12,8 @@ import path from 'node:path';
 import v8 from 'node:v8';
 import { fileURLToPath } from 'node:url';
 import { cacheKey, LruVerdictCache, Singleflight, type Outcome } from '../src/cache/index.js';
+import { CLEAN_VERDICT, verdictKey, type CachedVerdict } from '../src/pipeline/index.js';
 import { parseReference, repositoryName } from '../src/registry/index.js';
-import { CLEAN_VERDICT, type CachedVerdict } from '../src/webhook/verdict.js';
-import { verdictKey } from '../src/webhook/verify-image.js';
 
 const ENTRIES = 100_000;
 const REPOSITORIES = 1_000;

@@ -12,9 +12,12 @@ import {
   type Registry,
 } from '../test/harness/index.js';
 import { COMPARE_SUITES } from './compare.js';
+import { PEER_SUITES } from './peers/index.js';
 import { dctRows } from './dct.js';
 import { measure, printTable, type Row } from './stats.js';
 import { registryRows } from './registry.js';
+import { requirementsRows } from './requirements.js';
+import { SCAN_SUITES } from './scan.js';
 import { verifyRows } from './verify.js';
 import { WEBHOOK_SUITES } from './webhook.js';
 
@@ -92,15 +95,21 @@ const SUITES: Record<string, () => Promise<Row[] | string>> = {
   harness: startupRows,
   notation: notationBaselineRows,
   registry: registryRows,
+  requirements: requirementsRows,
   dct: dctRows,
   ...WEBHOOK_SUITES,
+  ...SCAN_SUITES,
   ...COMPARE_SUITES,
+  ...PEER_SUITES,
 };
 
-// `npm run bench` runs every suite (`webhook` once, not its `webhook:<part>` sub-suites);
+// `npm run bench` runs every suite (`webhook` once, not its `webhook:<part>` sub-suites) but
+// `peers`, which needs a tool npm test does not (`npm run tools -- --peers`);
 // `npm run bench -- verify webhook:warm` only the ones named.
+const ON_REQUEST = new Set(Object.keys(PEER_SUITES));
 const names = process.argv.slice(2).filter((a) => a in SUITES);
-for (const name of names.length > 0 ? names : Object.keys(SUITES).filter((n) => !n.includes(':'))) {
+const all = Object.keys(SUITES).filter((n) => !n.includes(':') && !ON_REQUEST.has(n));
+for (const name of names.length > 0 ? names : all) {
   process.stdout.write(`\n## ${name}\n\n`);
   const out = await SUITES[name]!();
   if (typeof out === 'string') process.stdout.write(out);

@@ -35,11 +35,11 @@ const SERVER_CPU = 0;
 const OTHER_CPU = 1;
 const seconds = (name: string, fallback: number): number =>
   Number(process.env[name] ?? fallback) * 1000;
-const WARM_MS = seconds('BENCH_WEBHOOK_SECONDS', 10);
+export const WARM_MS = seconds('BENCH_WEBHOOK_SECONDS', 10);
 /** The per-image minimum of a digest reference on a referrers-API registry (src/registry/README.md). */
 const MIN_REQUESTS_PER_IMAGE = 3;
 
-interface Bench {
+export interface Bench {
   dir: string;
   registry: Registry;
   pki: Pki;
@@ -50,7 +50,7 @@ function pinSelf(cpu: number): void {
   execFileSync('taskset', ['-p', '-c', String(cpu), String(process.pid)], { stdio: 'ignore' });
 }
 
-async function setup(): Promise<Bench> {
+export async function setup(): Promise<Bench> {
   pinSelf(OTHER_CPU);
   const dir = makeWorkdir('bench-webhook');
   const registry = await startRegistry({ kind: 'olareg' });
@@ -64,7 +64,11 @@ async function setup(): Promise<Bench> {
 }
 
 /** Pushes one image per repository and signs it with notation (JWS, referrers API), a few at a time. */
-async function signedImages(b: Bench, repos: string[], parallel = 6): Promise<PushedImage[]> {
+export async function signedImages(
+  b: Bench,
+  repos: string[],
+  parallel = 6,
+): Promise<PushedImage[]> {
   const images: PushedImage[] = new Array<PushedImage>(repos.length);
   let next = 0;
   const worker = async (): Promise<void> => {
@@ -84,7 +88,7 @@ async function signedImages(b: Bench, repos: string[], parallel = 6): Promise<Pu
 }
 
 /** A Pod review naming `images`, with its uid cut out for the load generator. */
-function bodyFor(images: string[]): BodyTemplate {
+export function bodyFor(images: string[]): BodyTemplate {
   const marker = '__BENCH_UID__';
   const [prefix, suffix, ...rest] = JSON.stringify(podReview({ images, uid: marker })).split(
     marker,
@@ -152,7 +156,7 @@ async function waitQuiet(): Promise<void> {
   }
 }
 
-interface Measured {
+export interface Measured {
   name: string;
   result: LoadResult & { generatorCpu: number };
   /** Server CPU time / wall time over the measured phase (1 = the whole core). */
@@ -162,7 +166,7 @@ interface Measured {
   notes: string;
 }
 
-async function load(
+export async function load(
   b: Bench,
   server: ServerProcess,
   run: { name: string; bodies: BodyTemplate[]; connections: number; mode: LoadMode },
@@ -186,9 +190,9 @@ async function load(
   return { name: run.name, result, serverCpu, otherOnServerCore: Math.max(0, busy - serverCpu) };
 }
 
-const ms = (v: number): string => (v < 10 ? v.toFixed(2) : v.toFixed(0));
+export const ms = (v: number): string => (v < 10 ? v.toFixed(2) : v.toFixed(0));
 
-function table(rows: Measured[]): string {
+export function table(rows: Measured[]): string {
   const lines = [
     '| measurement | reviews | answered/s | p50 ms | p90 ms | p99 ms | max ms | server CPU | others on core 0 | load CPU | notes |',
     '|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|',
@@ -209,7 +213,7 @@ const yesNo = (ok: boolean): string => (ok ? 'met' : 'NOT met');
 
 /** (a) A Pod with 3 signed images, verdicts cached: throughput ceiling and latency at 1,000/s. */
 /** One review from this process: verifies the images again if their verdicts are not cached. */
-async function reviewOnce(server: ServerProcess, bodies: BodyTemplate[]): Promise<void> {
+export async function reviewOnce(server: ServerProcess, bodies: BodyTemplate[]): Promise<void> {
   const { url, ca } = server;
   const r = await runLoad({ url, ca, path: '/validate', bodies, connections: 1, mode: burst(1) });
   if (r.allowed !== 1) throw new Error(`warm-up review failed: ${r.samples.join('; ')}`);

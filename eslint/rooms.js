@@ -8,6 +8,14 @@ import path from 'node:path';
  * what it must not use; `allowedPackages`, where given, is the only npm its code may use (node:
  * builtins always; its tests may use the test tools).
  */
+/** The cloud SDKs: src/cloud's alone, loaded on demand (issue 19 item 2). */
+const CLOUD_SDKS = [
+  '@aws-sdk/client-ecr',
+  '@aws-sdk/credential-provider-http',
+  '@aws-sdk/credential-provider-web-identity',
+  '@azure/identity',
+];
+
 export const ROOMS = {
   // The one normal form of names (standing decision 9, ADR 0005): pure, imports nothing.
   names: { rooms: ['names'], allowedPackages: [] },
@@ -18,14 +26,54 @@ export const ROOMS = {
   registry: {
     rooms: ['registry', 'names'],
     typeOnlyRooms: ['verify'],
+    deniedPackages: ['fastify', '@kubernetes/client-node', ...CLOUD_SDKS],
+  },
+  // Registry credentials from cloud workload identities: providers for src/registry's hook,
+  // built from src/config's settings (types only), wired by main.ts.
+  cloud: {
+    rooms: ['cloud', 'registry', 'names'],
+    typeOnlyRooms: ['config'],
+    deniedPackages: ['fastify', '@kubernetes/client-node', 'pino', 'prom-client'],
+  },
+  // Compiles policies and reads settings: plain data, no API client (that is src/kube's).
+  config: {
+    rooms: ['config', 'verify', 'names'],
     deniedPackages: ['fastify', '@kubernetes/client-node'],
   },
-  config: { rooms: ['config', 'verify', 'names'], deniedPackages: ['fastify'] },
+  // Every call to the Kubernetes API server (architecture.md, "Rooms as the product grows").
+  kube: {
+    rooms: ['kube', 'config', 'verify', 'names'],
+    deniedPackages: ['fastify', 'undici', 'pino', 'prom-client'],
+  },
   cache: { rooms: ['cache'], deniedPackages: ['fastify', '@kubernetes/client-node', 'undici'] },
   telemetry: { rooms: ['telemetry'], deniedPackages: [] },
+  // The per-image pipeline (policy → resolve → cache → signatures → verify), below every edge
+  // (webhook, CLI, background verifier). It is handed its snapshot: `config` for types only, so
+  // it never loads @kubernetes/client-node (the CLI's start-up) nor policy sources.
+  pipeline: {
+    rooms: ['pipeline', 'verify', 'registry', 'cache', 'names'],
+    typeOnlyRooms: ['config'],
+    deniedPackages: ['fastify', '@kubernetes/client-node', 'pino', 'prom-client'],
+  },
   webhook: {
-    rooms: ['webhook', 'verify', 'registry', 'config', 'cache', 'telemetry', 'names'],
+    rooms: [
+      'webhook',
+      'pipeline',
+      'kube',
+      'verify',
+      'registry',
+      'config',
+      'cache',
+      'telemetry',
+      'names',
+    ],
     deniedPackages: [],
+  },
+  // The background verifier: asks src/kube for workloads and the pipeline for verdicts; metrics
+  // and logs through callbacks from the composition root.
+  scan: {
+    rooms: ['scan', 'kube', 'pipeline', 'config', 'cache', 'verify', 'registry', 'names'],
+    deniedPackages: ['fastify', '@kubernetes/client-node', 'pino', 'prom-client'],
   },
 };
 

@@ -4,8 +4,8 @@ import { readFileSync, realpathSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { EXIT, type VerifyIo } from './cli-report.js';
 import { runVerify, type VerifyDeps } from './cli-verify.js';
-// The config pieces directly, not src/config/index.js: that one loads @kubernetes/client-node,
-// and `verify` (a short-lived process) must not pay a second of start-up for it (bench/README.md).
+// The config pieces directly, not src/config/index.js: the barrel loads every policy compiler,
+// and `verify` (a short-lived process) must not pay start-up for them (bench/README.md).
 import {
   parseServeArgs,
   parseVerifyArgs,
@@ -16,6 +16,7 @@ import {
 import { processEnvironment } from './config/env.js';
 import { ConfigError } from './config/errors.js';
 import type { Env } from './config/notation-dir.js';
+import type { ListReports } from './cli-kube-report.js';
 import type { Service, ServiceOverrides } from './main.js';
 
 export { EXIT } from './cli-report.js';
@@ -34,6 +35,8 @@ export interface CliOptions {
   service?: ServiceOverrides;
   /** Clock and DNS for `verify` (tests). */
   verify?: VerifyDeps;
+  /** Where `report` reads the PolicyReports (tests; default: the cluster). */
+  report?: ListReports;
 }
 
 const USAGE = `Usage: notary-admission <command> [options]
@@ -41,6 +44,7 @@ const USAGE = `Usage: notary-admission <command> [options]
 Commands:
   serve               run the admission webhook (HTTPS, /validate and /mutate)
   verify <reference>  verify one image like \`notation verify\`
+  report              the running workloads that no longer verify (from the PolicyReports)
   version             print the version
   help                print this help
 
@@ -138,6 +142,20 @@ async function verify(argv: readonly string[], io: CliIo, options: CliOptions): 
   }
 }
 
+/** `report`: its module (and the Kubernetes client) are loaded only for it. */
+async function report(argv: readonly string[], io: CliIo, options: CliOptions): Promise<number> {
+  const { REPORT_HELP, runReport } = await import('./cli-kube-report.js');
+  if (wantsHelp(argv)) {
+    io.out(REPORT_HELP);
+    return EXIT.OK;
+  }
+  try {
+    return await runReport(argv, io, options.env ?? processEnvironment(), options.report);
+  } catch (err) {
+    return configFailure(err, io);
+  }
+}
+
 /**
  * Runs one command line and resolves to the process exit code: `verify` once it has a verdict,
  * `serve` once the service has stopped after a signal.
@@ -153,6 +171,8 @@ export async function runCli(
       return serve(rest, io, options);
     case 'verify':
       return verify(rest, io, options);
+    case 'report':
+      return report(rest, io, options);
     case 'version':
     case '--version':
       io.out(`${version()}\n`);

@@ -1,20 +1,22 @@
 // The composition root: settings → logger and metrics → policies → registry → verifier → cache →
 // TLS → app. The only place that constructs the service; `startService` returns a handle so the
 // CLI and the tests run exactly the same wiring.
-import { readFile } from 'node:fs/promises';
 import type { Server as HttpsServer } from 'node:https';
 import type { AddressInfo } from 'node:net';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { Registry } from 'prom-client';
 import { LruVerdictCache, NoCache, type VerdictCache } from './cache/index.js';
+import { createCloudProviders } from './cloud/index.js';
 import {
   createFileSource,
   type PolicySource,
   type ServeSettings,
   type Snapshot,
 } from './config/index.js';
-import { loadKubeConfig, openKubernetesSource } from './config/kubernetes-source.js';
-import { createPullSecretResolver } from './config/pull-secrets.js';
+import { createPullSecretResolver, loadKubeConfig, openKubernetesSource } from './kube/index.js';
+import { mirrorTable, pipelineRouting, registryWiring } from './main-registry.js';
+import { visibilityWiring, type Visibility } from './main-visibility.js';
+import { createImageVerifier, type CachedVerdict } from './pipeline/index.js';
 import {
   createRevocationFetcher,
   DEFAULT_GUARD_SETTINGS,
@@ -28,7 +30,6 @@ import {
   type Logger,
   type Metrics,
 } from './telemetry/index.js';
-import { createRevocationChecker, RevocationCache } from './verify/index.js';
 import { buildApp, type WebhookApp } from './webhook/app.js';
 import { listenMetrics } from './webhook/metrics-server.js';
 import { createReviewHandler } from './webhook/review.js';
@@ -39,8 +40,6 @@ import {
   secureContextOptions,
   watchServingTls,
 } from './webhook/tls/index.js';
-import type { CachedVerdict } from './webhook/verdict.js';
-import { createImageVerifier } from './webhook/verify-image.js';
 
 export interface Service {
   /** `https://host:port` of the webhook. */
@@ -54,6 +53,8 @@ export interface Service {
   webhook: WebhookApp;
   metrics: Metrics;
   logger: Logger;
+  /** Events, the background verifier and its Lease (issue 16; the Kubernetes source only). */
+  visibility: Visibility;
   /** Graceful: unready at once, keep answering for the drain delay, then close. */
   shutdown(): Promise<void>;
   /** Immediate close (tests). */
@@ -68,17 +69,8 @@ export interface ServiceOverrides {
   now?: () => number;
   /** DNS for the registry address guard (tests). */
   resolver?: HostResolver;
-}
-
-async function registryOptions(settings: ServeSettings) {
-  const caBundles: Record<string, string> = {};
-  for (const [host, file] of Object.entries(settings.registryCaFiles))
-    caBundles[host] = await readFile(file, 'utf8');
-  const credentials =
-    settings.registryCredentialsFile === undefined
-      ? undefined
-      : await readFile(settings.registryCredentialsFile, 'utf8');
-  return { caBundles, ...(credentials !== undefined && { credentials }) };
+  /** PEM CAs trusted for cloud identity endpoints (tests: a local Entra ID over HTTPS). */
+  cloudCa?: string;
 }
 
 /**
@@ -125,6 +117,7 @@ interface Wiring {
   overrides: ServiceOverrides;
   metrics: Metrics;
   logger: Logger;
+  promRegistry: Registry;
 }
 
 /**
@@ -160,6 +153,7 @@ async function policySource({ settings, metrics, logger }: Wiring): Promise<Serv
   return createFileSource({
     trustPolicyPath: settings.trustPolicyPath,
     trustStoreDir: settings.trustStoreDir,
+    ...(settings.crlBundle !== undefined && { crlBundlePath: settings.crlBundle }),
     admission: settings.admission,
     noMatch: settings.noMatch,
     onError: (err) => {
@@ -167,6 +161,19 @@ async function policySource({ settings, metrics, logger }: Wiring): Promise<Serv
       logger.error({ err }, 'trust policy reload failed; keeping the previous policies');
     },
     onReload,
+  });
+}
+
+/** --cloud-credentials: ECR, ACR, GAR/GCR credentials from the pod's workload identity. */
+function cloudProviders({ settings, overrides, logger }: Wiring, now: () => number) {
+  return createCloudProviders(settings.cloudCredentials, {
+    now,
+    onRefreshError: (provider, key, err) =>
+      logger.warn(
+        { provider, key, reason: err instanceof Error ? err.message : String(err) },
+        'cloud registry credentials: refresh ahead of expiry failed; the current ones serve until they expire',
+      ),
+    ...(overrides.cloudCa !== undefined && { extraCa: overrides.cloudCa }),
   });
 }
 
@@ -181,26 +188,52 @@ async function pipeline(w: Wiring, policies: ServicePolicies) {
     onResponse,
     ...(overrides.resolver && { resolver: overrides.resolver }),
   };
+  // CA bundles; the credentials file, reloaded when its Secret changes; the egress proxy.
+  const { close: closeWiring, ...wiring } = await registryWiring(settings, w);
+  const credentialProviders = cloudProviders(w, now);
+  // Registry mirrors (issue 15): their hosts are configuration, like insecure registries.
+  const mirrors = mirrorTable(settings);
   const registry = new RegistryClient({
-    ...(await registryOptions(settings)),
+    credentialProviders,
+    ...wiring,
     ...guard,
+    mirrorHosts: mirrors.hosts(),
     insecureRegistries: settings.insecureRegistries,
     guardSettings: GUARD_SETTINGS,
     now,
   });
-  const fetcher = createRevocationFetcher(guard);
-  const revocation =
-    settings.revocation === 'online'
-      ? createRevocationChecker({ fetcher, cache: new RevocationCache() })
-      : undefined;
+  const fetcher = createRevocationFetcher({
+    ...guard,
+    ...(wiring.proxy && { proxy: wiring.proxy }),
+  });
+  // OCSP/CRL online or not, each snapshot's CRL bundle first; where mirrors serve images.
+  const routing = pipelineRouting(settings.revocation, fetcher, mirrors);
   const cache = cacheFor(settings, metrics, now);
   const verifyImage = createImageVerifier({
     registry,
     cache,
-    ...(revocation && { revocation }),
+    ...routing,
     now,
     maxSignatures: settings.maxSignatures,
     onVerification: ({ result, seconds }) => metrics.verificationDuration(result, seconds),
+  });
+  const pullSecrets = settings.pullSecrets
+    ? createPullSecretResolver({ kubeConfig: loadKubeConfig(settings.kubeconfig) })
+    : undefined;
+  // Issue 16: the background verifier shares this registry client, revocation and cache.
+  const visibility = visibilityWiring({
+    settings,
+    logger: w.logger,
+    promRegistry: w.promRegistry,
+    policies,
+    pipeline: {
+      registry,
+      cache,
+      ...routing,
+      now,
+      maxSignatures: settings.maxSignatures,
+    },
+    ...(pullSecrets && { pullSecrets }),
   });
   const handleReview = createReviewHandler({
     verifyImage,
@@ -219,12 +252,16 @@ async function pipeline(w: Wiring, policies: ServicePolicies) {
       namespaceLabels: policies.namespaceLabels.bind(policies),
     }),
     // --pull-secrets: each pod's imagePullSecrets, then its ServiceAccount's, before ours.
-    ...(settings.pullSecrets && {
-      pullSecrets: createPullSecretResolver({ kubeConfig: loadKubeConfig(settings.kubeconfig) }),
-    }),
+    ...(pullSecrets && { pullSecrets }),
+    // Issue 16: Events for denials, warnings and audits, written after the answer.
+    ...(visibility.onReviewed && { onReviewed: visibility.onReviewed }),
   });
-  const close = () => Promise.allSettled([registry.close(), fetcher.close()]);
-  return { cache, handleReview, close };
+  const close = async () => {
+    await visibility.close();
+    closeWiring();
+    return Promise.allSettled([registry.close(), fetcher.close()]);
+  };
+  return { cache, handleReview, visibility, close };
 }
 
 /** The serving certificate, hot-reloaded into the running server. */
@@ -262,10 +299,10 @@ export async function startService(
   const promRegistry = new Registry();
   const entries = { size: (): number => 0 };
   const metrics = createMetrics({ registry: promRegistry, cacheEntries: () => entries.size() });
-  const w: Wiring = { settings, overrides, metrics, logger };
+  const w: Wiring = { settings, overrides, metrics, logger, promRegistry };
   const loop = monitorEventLoop({ registry: promRegistry });
   const policies = await policySource(w);
-  const { cache, handleReview, close: closePipeline } = await pipeline(w, policies);
+  const { cache, handleReview, visibility, close: closePipeline } = await pipeline(w, policies);
   entries.size = () => cache.stats().size;
   // Expired entries are dropped on read; this frees the ones nobody asks for again.
   const pruner = setInterval(() => cache.prune(), 60_000).unref();
@@ -315,6 +352,7 @@ export async function startService(
     webhook,
     metrics,
     logger,
+    visibility,
     shutdown: async () => {
       webhook.drain();
       logger.info({ drainMs: settings.drainDelayMs }, 'draining: unready, still answering reviews');

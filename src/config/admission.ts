@@ -1,7 +1,10 @@
 // The admission fields of trust policy statements as a config file gives them
 // (`policies: { "<statement>": { action, onError, mutateDigest } }`), checked strictly: a
-// misspelt `acton: Warn` silently ignored would keep denying, or worse, a misspelt `Deny`.
+// misspelt `acton: Warn` silently ignored would keep denying, or worse, a misspelt `Deny`. The
+// same entries carry a statement's requirements (signers, userMetadata …: requirements.ts),
+// kept as given here and compiled against the statement when the trust policy is loaded.
 import { ConfigError } from './errors.js';
+import { REQUIREMENT_KEYS, type RequirementFields } from './requirements.js';
 import {
   DEFAULT_ADMISSION,
   type AdmissionAction,
@@ -14,6 +17,11 @@ import {
 export const ADMISSION_ACTIONS: readonly AdmissionAction[] = ['Deny', 'Warn', 'Audit'];
 export const ON_ERROR_ACTIONS: readonly OnError[] = ['Deny', 'Allow'];
 export const NO_MATCH_ACTIONS: readonly NoMatchAction[] = ['Deny', 'Warn', 'Allow'];
+
+/** One `policies.<statement>` entry: admission overrides and requirement fields (as given). */
+export type StatementSettings = AdmissionOverrides & RequirementFields;
+
+const EXPECTED = ['action', 'onError', 'mutateDigest', ...REQUIREMENT_KEYS].join(', ');
 
 const isRecord = (value: unknown): value is Record<string, unknown> =>
   typeof value === 'object' && value !== null && !Array.isArray(value);
@@ -30,9 +38,9 @@ export function oneOf<T extends string>(value: unknown, allowed: readonly T[], w
   return found;
 }
 
-function overridesOf(raw: unknown, where: string): AdmissionOverrides {
-  if (!isRecord(raw)) throw invalid(where, 'must be an object with action, onError, mutateDigest');
-  const out: AdmissionOverrides = {};
+function overridesOf(raw: unknown, where: string): StatementSettings {
+  if (!isRecord(raw)) throw invalid(where, `must be an object with ${EXPECTED}`);
+  const out: StatementSettings = {};
   for (const [key, value] of Object.entries(raw)) {
     if (value === undefined) continue;
     const at = `${where}.${key}`;
@@ -41,7 +49,9 @@ function overridesOf(raw: unknown, where: string): AdmissionOverrides {
     else if (key === 'mutateDigest') {
       if (typeof value !== 'boolean') throw invalid(at, 'must be true or false');
       out.mutateDigest = value;
-    } else throw invalid(at, 'unknown member (expected action, onError, mutateDigest)');
+    } else if ((REQUIREMENT_KEYS as readonly string[]).includes(key))
+      out[key as (typeof REQUIREMENT_KEYS)[number]] = value;
+    else throw invalid(at, `unknown member (expected ${EXPECTED})`);
   }
   return out;
 }
@@ -54,7 +64,7 @@ function overridesOf(raw: unknown, where: string): AdmissionOverrides {
 export function parseAdmissionOverrides(
   raw: unknown,
   where = 'policies',
-): Record<string, AdmissionOverrides> {
+): Record<string, StatementSettings> {
   if (!isRecord(raw))
     throw invalid(where, 'must be an object keyed by trust policy statement name');
   // fromEntries defines own members, so a statement named "__proto__" stays data.
@@ -63,10 +73,17 @@ export function parseAdmissionOverrides(
   );
 }
 
-/** The full admission fields of a statement: defaults, then its overrides. */
+/** The full admission fields of a statement: defaults, then its overrides (nothing else). */
 export function resolveAdmission(
   policy: string,
   overrides: AdmissionOverrides | undefined,
 ): PolicyAdmission {
-  return { policy, ...DEFAULT_ADMISSION, ...overrides };
+  const { action, onError, mutateDigest } = overrides ?? {};
+  return {
+    policy,
+    ...DEFAULT_ADMISSION,
+    ...(action !== undefined && { action }),
+    ...(onError !== undefined && { onError }),
+    ...(mutateDigest !== undefined && { mutateDigest }),
+  };
 }

@@ -2,10 +2,14 @@
 // Precedence: flags > NOTARY_ADMISSION_* environment > config file (serve) > defaults.
 import path from 'node:path';
 import { NO_MATCH_ACTIONS, parseAdmissionOverrides } from './admission.js';
+import { cloudCredentialSettings } from './cloud-settings.js';
+import { mirrorSettings } from './mirror-settings.js';
 import { ConfigError } from './errors.js';
 import { SERVE_FLAGS, VERIFY_FLAGS } from './flags.js';
-import { defaultKubeconfig, isNamespaceName, podNamespace } from './k8s/kube-settings.js';
+import { defaultKubeconfig, isNamespaceName, podNamespace } from './kube-settings.js';
 import { notationPaths, type Env } from './notation-dir.js';
+import { proxySettings } from './proxy-settings.js';
+import { VISIBILITY_FLAG_NAMES, visibilitySettings } from './visibility-settings.js';
 import {
   API_SERVER_IDLE_TIMEOUT_MS,
   defaultTlsDir,
@@ -66,8 +70,9 @@ const caFile = (text: string, raw: Raw): [string, string] => {
   return [parseRegistryHost(host), path.resolve(raw.base, file)];
 };
 
-function registrySettings(layers: Layers, privateDefault: boolean): RegistrySettings {
+function registrySettings(layers: Layers, privateDefault: boolean, env: Env): RegistrySettings {
   const credentials = layers.get('registry-credentials', pathOf, undefined);
+  const proxy = proxySettings(layers, env);
   return {
     insecureRegistries: layers.get(
       'insecure-registry',
@@ -85,6 +90,7 @@ function registrySettings(layers: Layers, privateDefault: boolean): RegistrySett
       {},
     ),
     ...(credentials !== undefined && { registryCredentialsFile: credentials }),
+    ...(proxy && { proxy }),
   };
 }
 
@@ -101,8 +107,8 @@ function trustPaths(layers: Layers, env: Env): { trustPolicyPath: string; trustS
 
 /** Flags that only one policy source reads: given with the other, they are a mistake. */
 const ONLY_FOR: Record<PolicySourceKind, readonly string[]> = {
-  file: ['trust-policy', 'trust-store'],
-  kubernetes: ['kubeconfig', 'trust-namespace'],
+  file: ['trust-policy', 'trust-store', 'crl-bundle'],
+  kubernetes: ['kubeconfig', 'trust-namespace', ...VISIBILITY_FLAG_NAMES],
 };
 
 function refuseFlagsOf(
@@ -157,9 +163,11 @@ function policySettings(layers: Layers, env: Env): FilePolicySettings | Kubernet
     // --pull-secrets reads the cluster too: --kubeconfig then names it.
     const pulls = pullSecretsOn(layers);
     refuseFlagsOf(layers, 'kubernetes', source, pulls ? ['kubeconfig'] : []);
+    const crlBundle = layers.get('crl-bundle', pathOf, undefined);
     return {
       policySource: 'file',
       ...trustPaths(layers, env),
+      ...(crlBundle !== undefined && { crlBundle }),
       ...(pulls && pullSecretsCluster(layers, env)),
     };
   }
@@ -176,6 +184,7 @@ function policySettings(layers: Layers, env: Env): FilePolicySettings | Kubernet
     policySource: 'kubernetes',
     ...(kubeconfig !== undefined && { kubeconfig }),
     trustNamespace: layers.get('trust-namespace', namespaceName, undefined) ?? podNamespace(),
+    visibility: visibilitySettings(layers),
   };
 }
 
@@ -279,11 +288,15 @@ export function parseServeArgs(argv: readonly string[], env: Env): ServeSettings
     : { layer: new Map<string, Raw>(), extra: {} as Record<string, unknown> };
   const layers = new Layers([flags.layer, fromEnv, file.layer]);
   const policies = file.extra['policies'];
+  const cloudCredentials = cloudCredentialSettings(layers, env);
+  const registryMirrors = mirrorSettings(layers);
   return {
     ...listenSettings(layers),
     ...policySettings(layers, env),
-    ...registrySettings(layers, S.allowPrivateNetworks),
+    ...registrySettings(layers, S.allowPrivateNetworks, env),
     pullSecrets: pullSecretsOn(layers),
+    ...(cloudCredentials && { cloudCredentials }),
+    ...(registryMirrors.length > 0 && { registryMirrors }),
     logLevel: layers.get(
       'log-level',
       str((t) => parseChoice(t, LOG_LEVELS)),
@@ -342,7 +355,7 @@ export function parseVerifyArgs(argv: readonly string[], env: Env): VerifySettin
   return {
     reference,
     ...trustPaths(layers, env),
-    ...registrySettings(layers, V.allowPrivateNetworks),
+    ...registrySettings(layers, V.allowPrivateNetworks, env),
     output: layers.get(
       'output',
       str((t) => parseChoice(t, OUTPUT_FORMATS)),
@@ -388,7 +401,8 @@ Runs the admission webhook (HTTPS: /validate, /mutate, /livez, /readyz).
 
 Flags (each also as ${envName('flag-name')}, lists comma-separated; and as the
 camelCase key of a --config JSON file, plus "policies": {"<statement>": {"action":
-"Deny|Warn|Audit", "onError": "Deny|Allow", "mutateDigest": true}}; flags win over the
+"Deny|Warn|Audit", "onError": "Deny|Allow", "mutateDigest": true, "userMetadata": {...},
+"signers": [...], "signersRequired": N, ...}} (docs/policy-reference.md); flags win over the
 environment, which wins over the file):
 ${helpLines(SERVE_FLAGS)}
 

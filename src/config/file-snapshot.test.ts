@@ -245,4 +245,77 @@ describe('loadFileSnapshot', () => {
       expect([...snapshot.trustStores.keys()]).toEqual(['ca:e2e']);
     });
   });
+
+  describe('when the config gives a statement signer groups and user metadata (issue 14)', () => {
+    const groups = {
+      signers: [
+        { name: 'vendor', trustStores: ['ca:e2e'], trustedIdentities: ['*'] },
+        {
+          name: 'org',
+          trustStores: ['ca:org'],
+          trustedIdentities: ['*'],
+          userMetadata: { buildId: '42' },
+        },
+      ],
+    };
+
+    it('returns the groups as requirements and the statement without trust of its own', async () => {
+      await e2eSetup();
+      await addStore('org', { 'org.crt': NEW_E2E_CERT });
+      const snapshot = await load({ admission: { e2e: { action: 'Warn', ...groups } } });
+      const requirements = snapshot.requirements?.('e2e');
+      expect(requirements?.signersRequired).toBe(2);
+      expect(requirements?.signers.map((g) => [g.statement.name, g.statement.trustStores])).toEqual(
+        [
+          ['e2e/vendor', ['ca:e2e']],
+          ['e2e/org', ['ca:org']],
+        ],
+      );
+      expect(requirements?.signers[1]?.userMetadata).toEqual({ buildId: '42' });
+      expect(snapshot.documentFor(undefined).trustPolicies[0]).toMatchObject({
+        trustStores: [],
+        trustedIdentities: [],
+      });
+      expect(snapshot.admission('e2e')).toEqual({
+        policy: 'e2e',
+        action: 'Warn',
+        onError: 'Deny',
+        mutateDigest: true,
+      });
+    });
+
+    it('returns a new revision when a group changes, the same one without requirements', async () => {
+      await e2eSetup();
+      await addStore('org', { 'org.crt': NEW_E2E_CERT });
+      const plain = await load();
+      const warnOnly = await load({ admission: { e2e: {} } });
+      const grouped = await load({ admission: { e2e: groups } });
+      const other = await load({ admission: { e2e: { ...groups, signersRequired: 1 } } });
+      const metadata = await load({ admission: { e2e: { userMetadata: { buildId: '1' } } } });
+      expect(warnOnly.revision).toBe(plain.revision);
+      expect(new Set([plain, grouped, other, metadata].map((s) => s.revision)).size).toBe(4);
+      expect(plain.requirements?.('e2e')?.signers[0]?.statement).toBe(
+        plain.documentFor(undefined).trustPolicies[0],
+      );
+    });
+
+    it('throws TRUST_STORE_INVALID when a group names a store the directory lacks', async () => {
+      await e2eSetup();
+      await expect(load({ admission: { e2e: groups } })).rejects.toMatchObject({
+        code: 'TRUST_STORE_INVALID',
+        message: expect.stringContaining('"ca:org", which does not exist') as string,
+      });
+    });
+
+    it('throws CONFIG_INVALID naming every problem of the entry', async () => {
+      await e2eSetup();
+      const bad = { signers: [{ name: 'org' }], userMetadata: { buildId: '42' } };
+      await expect(load({ admission: { e2e: bad } })).rejects.toMatchObject({
+        code: 'CONFIG_INVALID',
+        message: expect.stringContaining(
+          'policies.e2e.userMetadata: with signers, give userMetadata per signer group',
+        ) as string,
+      });
+    });
+  });
 });

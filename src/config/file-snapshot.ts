@@ -9,10 +9,23 @@ import {
   type TrustPolicyDocument,
   type TrustStores,
 } from '../verify/index.js';
-import { NO_MATCH_ACTIONS, oneOf, parseAdmissionOverrides } from './admission.js';
+import {
+  NO_MATCH_ACTIONS,
+  oneOf,
+  parseAdmissionOverrides,
+  type StatementSettings,
+} from './admission.js';
+import { readCrlBundle } from './crl-bundle.js';
 import { ConfigError, fromPolicyErrors, toConfigError, type ConfigProblem } from './errors.js';
+import { compileRequirements, pickRequirementFields } from './requirements.js';
+import { groupStores } from './signers.js';
 import { createSnapshot } from './snapshot.js';
-import type { AdmissionOverrides, NoMatchAction, Snapshot } from './snapshot.types.js';
+import type {
+  AdmissionOverrides,
+  NoMatchAction,
+  PolicyRequirements,
+  Snapshot,
+} from './snapshot.types.js';
 
 /** Something the trust store loader ignored (a sub-directory, an unknown type directory). */
 export interface TrustStoreWarning {
@@ -26,11 +39,18 @@ export interface FileSnapshotOptions {
   trustPolicyPath: string;
   /** The directory holding `x509/`, like notation's `truststore`. */
   trustStoreDir: string;
-  /** Admission fields by statement name; every name must be a statement of the policy. */
-  admission?: Readonly<Record<string, AdmissionOverrides>>;
+  /**
+   * Admission fields and requirements (signers, signersRequired, userMetadata …) by statement
+   * name; every name must be a statement of the policy.
+   */
+  admission?: Readonly<Record<string, StatementSettings>>;
   /** Default 'Deny' (decision 4). */
   noMatch?: NoMatchAction;
+  /** Where `admission` came from, for messages (`config.json: policies`). */
+  configName?: string;
   onWarning?: (warning: TrustStoreWarning) => void;
+  /** CRLs used instead of fetching (`--crl-bundle`: a file or a directory of them). */
+  crlBundlePath?: string;
 }
 
 /** A trust policy is a few KiB; anything this large is a mistake, not a policy. */
@@ -108,20 +128,25 @@ export async function readTrustStores(
   }
 }
 
-/** Every `type:name` a non-skip statement names must exist, as notation requires. */
-function checkStoreReferences(document: TrustPolicyDocument, stores: TrustStores, dir: string) {
+/** Every `type:name` a non-skip statement (or signer group) names must exist, as notation requires. */
+function checkStoreReferences(
+  document: TrustPolicyDocument,
+  stores: TrustStores,
+  dir: string,
+  requirements: Readonly<Record<string, PolicyRequirements>>,
+) {
   const problems: ConfigProblem[] = [];
   document.trustPolicies.forEach((statement, i) => {
     if (statement.signatureVerification.level === 'skip') return;
-    statement.trustStores.forEach((ref, j) => {
+    const groups = Object.hasOwn(requirements, statement.name)
+      ? groupStores(requirements[statement.name]!.signers)
+      : [];
+    [...statement.trustStores, ...groups].forEach((ref, j) => {
       if (stores.has(ref)) return;
       const [type = '', name = ''] = ref.split(':');
       const message = `trust policy statement "${statement.name}" uses trust store "${ref}", which does not exist (no directory ${path.join(dir, 'x509', type, name)})`;
-      problems.push({
-        code: 'TRUST_STORE_MISSING',
-        path: `trustPolicies[${i}].trustStores[${j}]`,
-        message,
-      });
+      const at = j < statement.trustStores.length ? `trustStores[${j}]` : 'signers';
+      problems.push({ code: 'TRUST_STORE_MISSING', path: `trustPolicies[${i}].${at}`, message });
     });
   });
   if (problems.length > 0)
@@ -145,6 +170,42 @@ function checkAdmissionNames(document: TrustPolicyDocument, admission: object, f
 }
 
 /**
+ * The admission overrides and the compiled requirements of every statement the settings give
+ * requirement fields for; a statement with signers goes into the document without trust of its
+ * own (its groups carry it). Every problem of every entry in one CONFIG_INVALID.
+ */
+function compileStatementSettings(
+  document: TrustPolicyDocument,
+  settings: Readonly<Record<string, StatementSettings>>,
+  where: string,
+) {
+  const admission: Record<string, AdmissionOverrides> = {};
+  const requirements: Record<string, PolicyRequirements> = {};
+  const problems: string[] = [];
+  const trustPolicies = document.trustPolicies.map((statement) => {
+    if (!Object.hasOwn(settings, statement.name)) return statement;
+    const { action, onError, mutateDigest, ...rest } = settings[statement.name]!;
+    admission[statement.name] = {
+      ...(action !== undefined && { action }),
+      ...(onError !== undefined && { onError }),
+      ...(mutateDigest !== undefined && { mutateDigest }),
+    };
+    const fields = pickRequirementFields(rest);
+    if (Object.keys(fields).length === 0) return statement;
+    const compiled = compileRequirements(statement, fields, `${where}.${statement.name}`);
+    problems.push(...compiled.problems);
+    requirements[statement.name] = compiled.requirements;
+    return compiled.statement;
+  });
+  if (problems.length > 0)
+    throw new ConfigError('CONFIG_INVALID', problems.join('; '), {
+      path: where,
+      problems: problems.map((message) => ({ code: 'CONFIG_INVALID', path: where, message })),
+    });
+  return { document: { ...document, trustPolicies }, admission, requirements };
+}
+
+/**
  * Reads, validates and compiles notation's trust policy and trust store into a frozen snapshot.
  * @throws ConfigError FILE_UNREADABLE | POLICY_INVALID | TRUST_STORE_INVALID | CONFIG_INVALID
  */
@@ -155,12 +216,17 @@ export async function loadFileSnapshot(options: FileSnapshotOptions): Promise<Sn
   const noMatch = oneOf(options.noMatch ?? 'Deny', NO_MATCH_ACTIONS, 'noMatch');
   const document = await readTrustPolicy(trustPolicyPath);
   checkAdmissionNames(document, admission, trustPolicyPath);
+  const compiled = compileStatementSettings(document, admission, options.configName ?? 'policies');
   const trustStores = await readTrustStores(trustStoreDir, options.onWarning);
-  checkStoreReferences(document, trustStores, trustStoreDir);
+  checkStoreReferences(document, trustStores, trustStoreDir, compiled.requirements);
+  const crls =
+    options.crlBundlePath === undefined ? undefined : await readCrlBundle(options.crlBundlePath);
   return createSnapshot({
-    document,
+    ...(crls && { crls }),
+    document: compiled.document,
     trustStores,
-    admission,
+    admission: compiled.admission,
+    requirements: compiled.requirements,
     noMatch,
     source: `file:${trustPolicyPath}`,
   });

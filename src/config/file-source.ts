@@ -57,6 +57,7 @@ export async function createFileSource(options: FileSourceOptions): Promise<File
   const paths = {
     trustPolicyPath: path.resolve(options.trustPolicyPath),
     trustStoreDir: path.resolve(options.trustStoreDir),
+    crlBundlePath: options.crlBundlePath && path.resolve(options.crlBundlePath),
   };
   // Taken before the load: a change while it runs shows as a difference on the next poll.
   let seen = await fingerprint(paths);

@@ -47,14 +47,24 @@ async function walk(dir: string, depth: number, lines: string[]): Promise<void> 
   }
 }
 
-/** Changes whenever the policy file or anything under `<trustStoreDir>/x509` changes. */
+/**
+ * Changes whenever the policy file, anything under `<trustStoreDir>/x509`, or the CRL bundle
+ * (a file, or the files of a directory) changes.
+ */
 export async function fingerprint(paths: {
   trustPolicyPath: string;
   trustStoreDir: string;
+  crlBundlePath?: string | undefined;
 }): Promise<string> {
   const x509 = path.join(paths.trustStoreDir, 'x509');
   const lines = [await statLine(paths.trustPolicyPath), await statLine(x509)];
   const real = await realpath(x509).catch(() => undefined);
   if (real !== undefined) await walk(real, 1, lines);
+  if (paths.crlBundlePath !== undefined) {
+    lines.push(await statLine(paths.crlBundlePath));
+    const bundle = await realpath(paths.crlBundlePath).catch(() => undefined);
+    // A directory's files only (depth at the limit: no descent), through its ..data link.
+    if (bundle !== undefined) await walk(bundle, MAX_DEPTH, lines);
+  }
   return lines.join('\n');
 }

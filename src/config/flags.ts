@@ -1,6 +1,11 @@
 // The flags of `serve` and `verify`: one table each, from which parsing, the environment
 // variable names, the config file keys and the help text all come.
 import { DEFAULT_MAX_SIGNATURES } from '../verify/candidates.js';
+import { CLOUD_FLAGS } from './cloud-settings.js';
+import { CRL_BUNDLE_FLAG } from './crl-bundle.js';
+import { MIRROR_FLAGS } from './mirror-settings.js';
+import { PROXY_FLAGS } from './proxy-settings.js';
+import { VISIBILITY_FLAGS } from './visibility-settings.js';
 import { jsonByKind, type FlagSpec, type RawValue } from './sources.js';
 import { BadValue } from './values.js';
 
@@ -76,6 +81,7 @@ function registryFlags(privateDefault: string): FlagSpec[] {
       help: 'docker config.json with registry credentials',
       default: 'anonymous',
     },
+    ...PROXY_FLAGS,
     {
       flag: 'revocation',
       kind: 'string',
@@ -186,6 +192,7 @@ export const SERVE_FLAGS: readonly FlagSpec[] = [
     default: 'file',
   },
   ...TRUST_FLAGS,
+  CRL_BUNDLE_FLAG,
   {
     flag: 'kubeconfig',
     kind: 'string',
@@ -212,7 +219,10 @@ export const SERVE_FLAGS: readonly FlagSpec[] = [
       'any Secret there, not only pull secrets)',
     default: 'off: only --registry-credentials',
   },
+  ...VISIBILITY_FLAGS,
   ...registryFlags('none'),
+  ...MIRROR_FLAGS,
+  ...CLOUD_FLAGS,
   {
     flag: 'log-level',
     kind: 'string',

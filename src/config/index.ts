@@ -55,16 +55,32 @@ export {
   type ServeSettings,
   type VerifySettings,
 } from './settings.js';
+export {
+  parseDockerConfigJson,
+  watchCredentialsFile,
+  type CredentialsReloadResult,
+  type CredentialsWatcher,
+  type DockerConfigDocument,
+} from './credentials-file.js';
+export { parseProxyUrl, type ProxySettings } from './proxy-settings.js';
+export { MIRROR_FLAGS, type MirrorSettings } from './mirror-settings.js';
+export { CRL_BUNDLE_FLAG, readCrlBundle } from './crl-bundle.js';
+export {
+  CLOUD_PROVIDERS,
+  type AcrSettings,
+  type AwsIdentity,
+  type CloudCredentialSettings,
+  type CloudProviderName,
+  type EcrSettings,
+  type GcpSettings,
+} from './cloud-settings.js';
 export { parseServeArgs, parseVerifyArgs, serveHelp, verifyHelp, wantsHelp } from './args.js';
+export {
+  VISIBILITY_DEFAULTS,
+  VISIBILITY_FLAGS,
+  type VisibilitySettings,
+} from './visibility-settings.js';
 export { envName, ENV_PREFIX } from './sources.js';
 export { parseDuration } from './values.js';
 export { processEnvironment } from './env.js';
 export * from './crd/index.js';
-export {
-  createKubernetesSource,
-  loadKubeConfig,
-  openKubernetesSource,
-  SourceError,
-  type KubernetesSource,
-  type KubernetesSourceOptions,
-} from './kubernetes-source.js';

@@ -2,8 +2,8 @@
 // change whenever anything a verdict or an admission decision depends on changes, and must not
 // change when nothing did (a re-read file, reordered JSON keys).
 import { createHash } from 'node:crypto';
-import type { TrustPolicyDocument, TrustStores } from '../verify/index.js';
-import type { AdmissionOverrides, NoMatchAction } from './snapshot.types.js';
+import type { CrlBundle, TrustPolicyDocument, TrustStores } from '../verify/index.js';
+import type { AdmissionOverrides, NoMatchAction, PolicyRequirements } from './snapshot.types.js';
 
 export interface RevisionInput {
   document: TrustPolicyDocument;
@@ -11,6 +11,16 @@ export interface RevisionInput {
   /** Admission settings by statement name (resolved or as given: both are hashed as they are). */
   admission: Readonly<Record<string, AdmissionOverrides>>;
   noMatch: NoMatchAction;
+  /**
+   * Requirements by statement name beyond the statement itself (signer groups, user metadata,
+   * referrers …; issue 14). Left out for plain notation statements, whose revision stays as it was.
+   */
+  requirements?: Readonly<Record<string, PolicyRequirements>>;
+  /**
+   * CRLs supplied instead of fetched (issue 15): a new CRL must re-verify cached verdicts. Left
+   * out when there is no bundle, so such revisions stay as they were.
+   */
+  crls?: CrlBundle;
 }
 
 /** Bumped when the canonical form changes, so old and new revisions can never collide. */
@@ -48,7 +58,10 @@ function storeDigests(trustStores: TrustStores): [string, string[]][] {
     .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
 }
 
-/** Hex SHA-256 over the canonical document, admission settings, noMatch and trust store DER. */
+/**
+ * Hex SHA-256 over the canonical document, admission settings, noMatch, requirements and trust
+ * store DER.
+ */
 export function computeRevision(input: RevisionInput): string {
   return sha256(
     canonicalJson({
@@ -56,7 +69,9 @@ export function computeRevision(input: RevisionInput): string {
       document: input.document,
       admission: input.admission,
       noMatch: input.noMatch,
+      requirements: input.requirements,
       trustStores: storeDigests(input.trustStores),
+      crls: input.crls?.crls.map((c) => c.sha256),
     }),
   );
 }

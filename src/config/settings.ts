@@ -4,7 +4,12 @@
 import os from 'node:os';
 import path from 'node:path';
 import { DEFAULT_MAX_SIGNATURES } from '../verify/candidates.js';
-import type { AdmissionOverrides, NoMatchAction } from './snapshot.types.js';
+import type { CloudCredentialSettings } from './cloud-settings.js';
+import type { MirrorSettings } from './mirror-settings.js';
+import type { ProxySettings } from './proxy-settings.js';
+import type { VisibilitySettings } from './visibility-settings.js';
+import type { StatementSettings } from './admission.js';
+import type { NoMatchAction } from './snapshot.types.js';
 
 export type LogLevel = 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
 export const LOG_LEVELS: readonly LogLevel[] = [
@@ -44,8 +49,10 @@ export interface RegistrySettings {
   allowPrivateNetworks: PrivateNetworks;
   /** PEM CA bundle file by `host[:port]` in src/names's normal form (`:443` left out). */
   registryCaFiles: Record<string, string>;
-  /** A docker `config.json` with registry credentials. */
+  /** A docker `config.json` with registry credentials (re-read by `serve` when it changes). */
   registryCredentialsFile?: string;
+  /** Egress through an HTTP proxy (CONNECT); absent: direct. */
+  proxy?: ProxySettings;
 }
 
 /** Where `serve` reads its trust policies from. */
@@ -57,6 +64,8 @@ export interface FilePolicySettings {
   policySource: 'file';
   trustPolicyPath: string;
   trustStoreDir: string;
+  /** `--crl-bundle`: CRLs used instead of fetching (a file or a directory), re-read on change. */
+  crlBundle?: string;
   /** With `pullSecrets`: the cluster's kubeconfig file; absent: the pod's service account. */
   kubeconfig?: string;
 }
@@ -68,6 +77,8 @@ export interface KubernetesPolicySettings {
   kubeconfig?: string;
   /** The only namespace whose Secrets and ConfigMaps TrustStores may reference. */
   trustNamespace: string;
+  /** Events, the background verifier and its PolicyReports (issue 16). */
+  visibility: VisibilitySettings;
 }
 
 /** The settings of `serve` whatever the policy source. */
@@ -88,6 +99,13 @@ export interface ServeCommonSettings extends RegistrySettings {
    * `registryCredentialsFile`. Needs `get` on secrets and serviceaccounts in workload namespaces.
    */
   pullSecrets: boolean;
+  /**
+   * Registry credentials from the cloud's workload identity (`--cloud-credentials`): consulted
+   * after a pod's pull secrets, instead of `registryCredentialsFile` for the hosts they serve.
+   */
+  cloudCredentials?: CloudCredentialSettings;
+  /** Registry mirrors (`--registry-mirror`, `--mirrors-only`; issue 15), in normal form; absent: none. */
+  registryMirrors?: MirrorSettings[];
   logLevel: LogLevel;
   /** Budget of a review that carries no `?timeout=`. */
   defaultTimeoutMs: number;
@@ -108,8 +126,11 @@ export interface ServeCommonSettings extends RegistrySettings {
    * False (`--no-mutating-webhook`): /validate resolves tags itself, as nothing pins them.
    */
   mutatingWebhook: boolean;
-  /** Admission fields by trust policy statement name (`policies` in the config file). */
-  admission: Record<string, AdmissionOverrides>;
+  /**
+   * Admission fields and requirements (signers, userMetadata …) by trust policy statement name
+   * (`policies` in the config file).
+   */
+  admission: Record<string, StatementSettings>;
   noMatch: NoMatchAction;
   /** The config file read, absolute. */
   configFile?: string;

@@ -1,6 +1,11 @@
 // The compiled trust configuration the webhook reads on every review: immutable, with a revision
 // that changes whenever anything a verdict depends on changes (architecture decision 6).
-import type { TrustPolicyDocument, TrustStores } from '../verify/index.js';
+import type {
+  CrlBundle,
+  TrustPolicyDocument,
+  TrustPolicyStatement,
+  TrustStores,
+} from '../verify/index.js';
 
 /** What admission does when verification fails definitively (decision 2). */
 export type AdmissionAction = 'Deny' | 'Warn' | 'Audit';
@@ -30,6 +35,45 @@ export const DEFAULT_ADMISSION: Omit<PolicyAdmission, 'policy'> = {
   mutateDigest: true,
 };
 
+/**
+ * One signer group as src/verify evaluates it: a notation statement of its own (the group's trust
+ * stores, identities and level; the policy's scopes; named `<policy>/<group>` for messages).
+ */
+export interface SignerGroup {
+  name: string;
+  statement: TrustPolicyStatement;
+  /** Key/value pairs every signature of this group must carry in its signed user metadata. */
+  userMetadata?: Readonly<Record<string, string>>;
+}
+
+/** A referrer (SBOM, scan result …) the image must have, signed by the named group. */
+export interface ReferrerRequirement {
+  artifactType: string;
+  /** A signer group's name (with a single-statement policy: the policy's own name). */
+  signer: string;
+  /** Counted from the signed referrer manifest's `org.opencontainers.image.created`. */
+  maxAgeSeconds?: number;
+}
+
+/** What must carry the signatures of a multi-arch image. */
+export type SignedSubject = 'Index' | 'EachPlatform' | 'Either';
+
+/**
+ * Everything a statement requires of an image beyond notation's single statement (issue 14). A
+ * notation statement with nothing more compiles to one group named after the statement, all
+ * groups required, no referrers, `Index`: exactly what it meant before.
+ */
+export interface PolicyRequirements {
+  /** At least one. */
+  signers: readonly SignerGroup[];
+  /** 1..signers.length (default: all of them). */
+  signersRequired: number;
+  referrers: readonly ReferrerRequirement[];
+  signedSubject: SignedSubject;
+  /** `os/arch[/variant]` filter for EachPlatform and Either (absent: every platform). */
+  platforms?: readonly string[];
+}
+
 export interface Snapshot {
   /**
    * Hex SHA-256 over the canonical policy document, the admission settings and the DER of every
@@ -41,8 +85,18 @@ export interface Snapshot {
   /** The trust policy statements that apply in `namespace` (the file source ignores it). */
   documentFor(namespace: string | undefined): TrustPolicyDocument;
   readonly trustStores: TrustStores;
+  /**
+   * CRLs supplied to the cluster (`--crl-bundle`, TrustStore `crlsFrom`; issue 15): consulted
+   * instead of fetching for the CAs they belong to. Covered by `revision`.
+   */
+  readonly crls?: CrlBundle;
   /** The admission fields of the statement named `policy` (defaults when none were given). */
   admission(policy: string): PolicyAdmission;
+  /**
+   * What the statement named `policy` requires (issue 14). Covered by `revision`. Undefined (or
+   * a snapshot without the method) means the single-statement meaning: one group, the statement.
+   */
+  requirements?(policy: string): PolicyRequirements | undefined;
   readonly noMatch: NoMatchAction;
   /**
    * A policy that would govern `repository` in `namespace` but is not active (invalid, naming a

@@ -163,6 +163,41 @@ describe.each(['basic', 'bearer'] as const)('RegistryClient with %s auth', (mode
       expect(whoSent(fallback.at(-1))).toBe('bob');
     });
   });
+  describe('when the configured credentials are replaced while the client runs (a reloaded file)', () => {
+    it('returns authorised as the new identity, never with a token fetched under the old one', async () => {
+      await client.close();
+      let current = creds('alice');
+      client = newClient((registry) => current(registry));
+      const before = await sentDuring(() => client.resolve(ref));
+      current = creds('bob');
+      const after = await sentDuring(() => client.resolve(ref));
+      expect(whoSent(before.at(-1))).toBe('alice');
+      expect(after.map(whoSent)).toEqual(['bob']);
+      expect(after).not.toContain(before.at(-1));
+      if (mode === 'bearer')
+        expect(tokenRequests().map((a) => whoSent(a))).toEqual(['alice', 'bob']);
+    });
+
+    it('fetches a new token for the same user with a new password (the key is the secret)', async () => {
+      await client.close();
+      let password = 'alice-pw';
+      client = newClient(() => ({ username: 'alice', password }));
+      await client.resolve(ref);
+      const tokensBefore = tokenRequests().length;
+      password = 'rotated';
+      USERS['alice'] = 'rotated';
+      try {
+        await client.resolve(ref);
+      } finally {
+        USERS['alice'] = 'alice-pw';
+      }
+      if (mode === 'bearer') {
+        expect(tokenRequests().length).toBe(tokensBefore + 1);
+        const last = tokenRequests().at(-1)!;
+        expect(Buffer.from(last.slice(6), 'base64').toString()).toBe('alice:rotated');
+      }
+    });
+  });
 });
 
 describe('credentialsFingerprint', () => {

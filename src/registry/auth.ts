@@ -1,4 +1,5 @@
 import { parseChallenges, type Challenge } from './challenge.js';
+import { registryExchange, type RegistryCredentialProvider } from './credential-provider.js';
 import {
   basicAuthorization,
   credentialsFingerprint,
@@ -31,6 +32,11 @@ export interface AuthenticatorOptions {
   realms: Readonly<Record<string, readonly string[]>>;
   now: () => number;
   maxTokenEntries?: number;
+  /**
+   * Cloud identities (src/cloud): the first that matches a registry supplies its credentials,
+   * after the call's own and instead of the configured ones (credential-provider.ts).
+   */
+  providers?: readonly RegistryCredentialProvider[];
   /** Per-origin state (where challenges are kept), shared with the transport. */
   states?: OriginStates;
 }
@@ -64,10 +70,12 @@ export class Authenticator {
 
   /** The Authorization header to send before any challenge, if one is known to be needed. */
   async authorization(ctx: AuthContext): Promise<string | undefined> {
-    const creds = this.#credentials(ctx);
-    if (creds?.registryToken !== undefined) return `Bearer ${creds.registryToken}`;
+    const fixed = this.#fixed(ctx);
+    if (fixed?.registryToken !== undefined) return `Bearer ${fixed.registryToken}`;
     const challenge = this.#states.find(ctx.origin)?.challenge;
     if (!challenge) return undefined;
+    // A provider is asked only once the registry is known to want credentials.
+    const creds = fixed ?? (await this.#provided(ctx));
     if (challenge.scheme === 'basic') return creds && basicAuthorization(creds);
     return `Bearer ${await this.#token(ctx, challenge, creds)}`;
   }
@@ -83,7 +91,7 @@ export class Authenticator {
       );
     }
     this.#states.get(ctx.origin).challenge = challenge;
-    const creds = this.#credentials(ctx);
+    const creds = this.#fixed(ctx) ?? (await this.#provided(ctx));
     if (challenge.scheme === 'bearer') return `Bearer ${await this.#token(ctx, challenge, creds)}`;
     const basic = creds && basicAuthorization(creds);
     if (basic === undefined) {
@@ -101,14 +109,37 @@ export class Authenticator {
    * a fresh one; a newer token another request is already fetching stays.
    */
   forget(ctx: AuthContext, sent: string | undefined): void {
-    const k = key(ctx, this.#credentials(ctx));
-    const entry = this.#tokens.get(k);
-    if (entry?.token !== undefined && sent === `Bearer ${entry.token}`) this.#tokens.delete(k);
+    // By the token sent, whoever it was fetched for (a provider's credentials are not at hand).
+    const prefix = `${ctx.registry}\n${ctx.scope}\n`;
+    for (const [k, entry] of this.#tokens)
+      if (k.startsWith(prefix) && entry.token !== undefined && sent === `Bearer ${entry.token}`)
+        this.#tokens.delete(k);
   }
 
-  /** The call's credentials for the registry, else the configured ones, else anonymous. */
-  #credentials(ctx: AuthContext): Credentials | undefined {
-    return ctx.credentials?.(ctx.registry) ?? this.#o.credentials(ctx.registry);
+  /**
+   * The call's credentials for the registry, else (no provider serving it) the configured ones;
+   * undefined: a provider's, or anonymous.
+   */
+  #fixed(ctx: AuthContext): Credentials | undefined {
+    const own = ctx.credentials?.(ctx.registry);
+    if (own !== undefined) return own;
+    return this.#provider(ctx.registry) ? undefined : this.#o.credentials(ctx.registry);
+  }
+
+  #provider(registry: string): RegistryCredentialProvider | undefined {
+    return this.#o.providers?.find((p) => p.matches(registry));
+  }
+
+  /** The matching provider's credentials (its failure is a coded availability error). */
+  async #provided(ctx: AuthContext): Promise<Credentials | undefined> {
+    const provider = this.#provider(ctx.registry);
+    if (!provider) return undefined;
+    const exchange = registryExchange(this.#o.transport, ctx.origin, this.#o.now);
+    const { username, password } = await provider.credentials(ctx.registry, {
+      signal: ctx.signal,
+      exchange,
+    });
+    return { username, password };
   }
 
   async #token(

@@ -25,6 +25,13 @@ import { OriginStates, referrersVerdicts } from './origin-state.js';
 import { apiHost, type ImageReference } from './reference.js';
 import { referrersByApi, referrersByTag, type RegistryGet } from './referrers.js';
 import {
+  checkReferrerManifest,
+  partitionReferrers,
+  type FetchedReferrer,
+  type ReferrerDescriptor,
+  type ReferrerListing,
+} from './referrer-artifacts.js';
+import {
   annotatedThumbprints,
   envelopeLayer,
   signatureReferrers,
@@ -84,6 +91,7 @@ export class RegistryClient {
       transport: this.#transport,
       credentials: credentialLookup(options.credentials),
       realms: { ...DEFAULT_REALMS, ...options.tokenRealms },
+      ...(options.credentialProviders && { providers: options.credentialProviders }),
       now: this.#now,
       states,
     });
@@ -105,16 +113,24 @@ export class RegistryClient {
     });
   }
 
-  /** The platform manifests of an index (empty for a single manifest). */
+  /**
+   * The artifact and, for an index, its platform manifests (empty for a single manifest). An
+   * index, or a digest whose type is not known yet, is fetched once (checked against the digest);
+   * a descriptor of a single manifest costs nothing.
+   */
   platforms(
     ref: ImageReference,
-    artifact: Descriptor,
+    artifact: Descriptor | string,
     options: CallOptions = {},
-  ): Promise<OciDescriptor[]> {
-    if (!isIndexType(artifact.mediaType)) return Promise.resolve([]);
-    return this.#call(options, async (d) =>
-      indexManifests((await this.#manifest(ref, artifact, d)).json),
-    );
+  ): Promise<{ artifact: Descriptor; manifests: OciDescriptor[] }> {
+    if (typeof artifact !== 'string' && !isIndexType(artifact.mediaType))
+      return Promise.resolve({ artifact, manifests: [] });
+    const target = typeof artifact === 'string' ? { digest: artifact } : artifact;
+    return this.#call(options, async (d) => {
+      const { descriptor, json } = await this.#manifest(ref, target, d);
+      const manifests = isIndexType(descriptor.mediaType) ? indexManifests(json) : [];
+      return { artifact: descriptor, manifests };
+    });
   }
 
   /**
@@ -128,21 +144,67 @@ export class RegistryClient {
     options: CallOptions = {},
   ): Promise<SignatureDescriptor[]> {
     const subject = typeof artifact === 'string' ? artifact : artifact.digest;
+    return this.#call(options, async (d) =>
+      signatureReferrers(await this.#referrers(ref, subject, NOTARY_SIGNATURE, d), subject),
+    );
+  }
+
+  /**
+   * Every referrer of the artifact in one listing (no artifactType filter), partitioned into its
+   * signatures and its other artifacts by type: what a policy requiring signed referrers lists,
+   * once per subject. Same limits and errors as `listSignatures`.
+   */
+  listReferrers(
+    ref: ImageReference,
+    artifact: Descriptor | string,
+    options: CallOptions = {},
+  ): Promise<ReferrerListing> {
+    const subject = typeof artifact === 'string' ? artifact : artifact.digest;
+    return this.#call(options, async (d) =>
+      partitionReferrers(await this.#referrers(ref, subject, undefined, d), subject),
+    );
+  }
+
+  /**
+   * A listed referrer's manifest, fetched by digest and checked (referrer-artifacts.ts): the
+   * digest and size of the descriptor, a size cap as for envelopes (checked before the request),
+   * its artifact type, and a subject naming the artifact it was listed for.
+   */
+  fetchReferrer(
+    ref: ImageReference,
+    referrer: ReferrerDescriptor,
+    options: CallOptions = {},
+  ): Promise<FetchedReferrer> {
     return this.#call(options, async (d) => {
-      const req = {
-        get: this.#getter(ref, d),
-        base: new URL(`/v2/${ref.repository}/`, this.#origin(ref.registry)),
-        subject,
-        artifactType: NOTARY_SIGNATURE,
-        maxPages: this.#limits.pages,
-      };
-      let list = this.#noReferrersApi.has(ref.registry) ? undefined : await referrersByApi(req);
-      if (list === undefined) {
-        this.#noReferrersApi.add(ref.registry);
-        list = await referrersByTag(req);
-      }
-      return signatureReferrers(list, subject);
+      if (referrer.size > this.#limits.envelope)
+        throw tooLarge(
+          `referrer ${referrer.digest} (${referrer.size} bytes)`,
+          this.#limits.envelope,
+        );
+      const { descriptor, json } = await this.#manifest(ref, referrer, d);
+      return checkReferrerManifest(json, descriptor, referrer);
     });
+  }
+
+  async #referrers(
+    ref: ImageReference,
+    subject: string,
+    artifactType: string | undefined,
+    d: Deadline,
+  ): Promise<OciDescriptor[]> {
+    const req = {
+      get: this.#getter(ref, d),
+      base: new URL(`/v2/${ref.repository}/`, this.#origin(ref.registry)),
+      subject,
+      ...(artifactType !== undefined && { artifactType }),
+      maxPages: this.#limits.pages,
+    };
+    let list = this.#noReferrersApi.has(ref.registry) ? undefined : await referrersByApi(req);
+    if (list === undefined) {
+      this.#noReferrersApi.add(ref.registry);
+      list = await referrersByTag(req);
+    }
+    return list;
   }
 
   /** The signature manifest's one envelope layer, checked against its digest and size. */
@@ -166,8 +228,16 @@ export class RegistryClient {
     artifact: Descriptor | string,
     options: CallOptions = {},
   ): Promise<SignatureCandidate[]> {
-    const sigs = await this.listSignatures(ref, artifact, options);
-    return sigs.map((sig) => ({
+    return this.candidates(ref, await this.listSignatures(ref, artifact, options), options);
+  }
+
+  /** Listed signatures (e.g. a `listReferrers` partition) as src/verify's candidates. */
+  candidates(
+    ref: ImageReference,
+    signatures: readonly SignatureDescriptor[],
+    options: CallOptions = {},
+  ): SignatureCandidate[] {
+    return signatures.map((sig) => ({
       digest: sig.digest,
       descriptor: sig,
       thumbprints: annotatedThumbprints(sig),

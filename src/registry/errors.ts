@@ -18,7 +18,12 @@ export type RegistryErrorCode =
   | 'NETWORK'
   | 'PROTOCOL'
   | 'NOT_ALLOWED'
-  | 'INVALID_REFERENCE';
+  | 'INVALID_REFERENCE'
+  // A cloud identity gave no registry credentials (src/cloud): identity token missing, expired
+  // or refused, the cloud's endpoint unreachable. Availability: trying later may work.
+  | 'ECR_CREDENTIALS_UNAVAILABLE'
+  | 'ACR_CREDENTIALS_UNAVAILABLE'
+  | 'GCP_CREDENTIALS_UNAVAILABLE';
 
 /**
  * `availability`: network, timeout, 5xx, 429, refused credentials (what trying again later may
@@ -36,6 +41,9 @@ const AVAILABILITY_CODES: ReadonlySet<RegistryErrorCode> = new Set<RegistryError
   'TIMEOUT',
   'RATE_LIMITED',
   'NETWORK',
+  'ECR_CREDENTIALS_UNAVAILABLE',
+  'ACR_CREDENTIALS_UNAVAILABLE',
+  'GCP_CREDENTIALS_UNAVAILABLE',
 ]);
 
 /** The kind of an error with this code and HTTP status (a 5xx or 429 is availability whatever its code). */

@@ -11,12 +11,32 @@ export {
 export { RegistryClient, type FetchedEnvelope, type SignatureCandidate } from './client.js';
 export type { RegistryClientOptions } from './options.js';
 export {
+  MAX_MIRROR_ENTRIES,
+  MAX_MIRRORS_PER_ENTRY,
+  MirrorTable,
+  type Endpoint,
+  type MirrorEntry,
+} from './mirrors.js';
+export {
+  atEndpoint,
+  describeAnswers,
+  locateArtifact,
+  type HostAnswer,
+  type Located,
+} from './mirror-locate.js';
+export type { ProxyOptions } from './proxy.js';
+export {
   credentialsFingerprint,
   credentialsFromDockerConfig,
   type CredentialLookup,
   type Credentials,
   type DockerConfig,
 } from './credentials.js';
+export type {
+  ProvidedCredentials,
+  RegistryCredentialProvider,
+  RegistryExchange,
+} from './credential-provider.js';
 export type { CallOptions } from './deadline.js';
 export { RegistryError, isRegistryError, type RegistryErrorCode } from './errors.js';
 export type { OciDescriptor } from './manifest.js';
@@ -35,6 +55,13 @@ export {
   type ImageReference,
 } from './reference.js';
 export type { SignatureDescriptor } from './signatures.js';
+export {
+  CREATED_ANNOTATION,
+  parseCreated,
+  type FetchedReferrer,
+  type ReferrerDescriptor,
+  type ReferrerListing,
+} from './referrer-artifacts.js';
 export {
   createRevocationFetcher,
   type ClosableRevocationFetcher,

@@ -4,7 +4,9 @@ import {
   type CredentialLookup,
   type DockerConfig,
 } from './credentials.js';
+import type { RegistryCredentialProvider } from './credential-provider.js';
 import type { OriginStates } from './origin-state.js';
+import { Egress, type ProxyOptions } from './proxy.js';
 import { apiHost } from './reference.js';
 import type { TransportOptions } from './transport.js';
 import { normaliseHost, normalisePlainHttpHosts } from '../names/index.js';
@@ -21,6 +23,12 @@ export interface RegistryClientOptions {
   /** PEM CA bundle per registry host (matched in normal form), instead of the system roots. */
   caBundles?: Readonly<Record<string, string>>;
   /**
+   * The hosts of the registry mirrors (`MirrorTable.hosts()`, normal form): configuration like
+   * the hosts above, so a mirror is reached on a private address without `allowPrivateNetworks`.
+   * Plain HTTP, CA bundles and credentials of a mirror are set per host as for any registry.
+   */
+  mirrorHosts?: readonly string[];
+  /**
    * See NetworkAllowance: default public addresses only. A registry named in
    * `insecureRegistries`, `caBundles` or `credentials` is trusted configuration and is reached
    * on loopback and private addresses whatever this says (link-local and metadata still need a
@@ -29,6 +37,12 @@ export interface RegistryClientOptions {
   allowPrivateNetworks?: NetworkAllowance;
   /** How an address refusal names the settings that would allow it (default: the CLI flags). */
   guardSettings?: GuardSettings;
+  /**
+   * Cloud identities (src/cloud) supplying credentials for their registries: after a call's own
+   * credentials, before (and instead of) `credentials` for the hosts they match. Their hosts are
+   * not configuration: the address guard treats them as any other registry.
+   */
+  credentialProviders?: readonly RegistryCredentialProvider[];
   /** Token realm origins (besides the registry's own) that may receive a registry's credentials. */
   tokenRealms?: Readonly<Record<string, readonly string[]>>;
   /** DNS for the address guard (tests inject one). */
@@ -51,6 +65,11 @@ export interface RegistryClientOptions {
   onResponse?: (host: string, status: number | 'error') => void;
   /** The bounded per-origin state (pools, challenges, referrers support); tests inject one. */
   originStates?: OriginStates;
+  /**
+   * Egress through an HTTP proxy (CONNECT tunnels to checked addresses; proxy.ts): registries
+   * and their token realms. Absent: direct. Throws a TypeError for a URL or entry it cannot use.
+   */
+  proxy?: ProxyOptions;
 }
 
 const MiB = 1024 * 1024;
@@ -91,6 +110,7 @@ export function transportOptions(o: RegistryClientOptions, now: () => number): T
     connectTimeoutMs: o.connectTimeoutMs ?? 5_000,
     now,
     onResponse: o.onResponse,
+    ...(o.proxy && { egress: new Egress(o.proxy) }),
   };
 }
 
@@ -103,6 +123,7 @@ export function configuredHosts(o: RegistryClientOptions): (host: string) => boo
   const listed = new Set([
     ...insecureRegistries(o).map((r) => urlHost(r, 'http')),
     ...Object.keys(caBundles(o)).map((r) => urlHost(r, 'https')),
+    ...(o.mirrorHosts ?? []).map((r) => urlHost(r, 'https')),
   ]);
   const credentials = credentialLookup(o.credentials);
   return (host) => listed.has(host) || credentials(host) !== undefined;

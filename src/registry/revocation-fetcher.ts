@@ -8,6 +8,7 @@ import {
 } from './address-guard.js';
 import { decodeBody, discard, drain, readCapped, tooLarge } from './body.js';
 import { RegistryError, isRegistryError } from './errors.js';
+import { Egress, type ProxyOptions } from './proxy.js';
 
 export interface RevocationFetcherOptions {
   /** Ceiling on every request's deadline, and the deadline when one gives none (default 10 s). */
@@ -20,6 +21,8 @@ export interface RevocationFetcherOptions {
   resolver?: HostResolver;
   /** Told of every HTTP exchange: its host and status, or 'error' when none came back. */
   onResponse?: (host: string, status: number | 'error') => void;
+  /** As the registry client's: OCSP and CRL requests through the egress proxy (proxy.ts). */
+  proxy?: ProxyOptions;
 }
 
 /** A RevocationFetcher that owns connections: close it when the service stops. */
@@ -128,8 +131,12 @@ export function createRevocationFetcher(
     ? options.maxResponseBytes
     : DEFAULT_MAX_RESPONSE_BYTES;
   const allowance = options.allowPrivateNetworks;
+  const egress = options.proxy && new Egress(options.proxy);
   const agent = new Agent({
-    connect: { lookup: guardedLookup(allowance, options.resolver) },
+    // Through the proxy when one is configured (the responder's address guarded either way).
+    connect: egress?.enabled
+      ? egress.connector({ allowance, resolver: options.resolver, timeoutMs: ceiling })
+      : { lookup: guardedLookup(allowance, options.resolver) },
     connections: 8,
     keepAliveTimeout: 10_000,
     headersTimeout: ceiling,
@@ -200,5 +207,9 @@ export function createRevocationFetcher(
       clearTimeout(timer);
     }
   };
-  return Object.assign(fetcher, { close: () => agent.destroy() });
+  const close = async (): Promise<void> => {
+    await agent.destroy();
+    await egress?.close();
+  };
+  return Object.assign(fetcher, { close });
 }

@@ -14,3 +14,10 @@ export type {
   ReviewVerdict,
   VerificationResult,
 } from './metrics.types.js';
+export {
+  createVisibilityMetrics,
+  SCAN_BUCKETS,
+  type EventOutcome,
+  type VisibilityMetrics,
+  type VisibilityMetricsOptions,
+} from './visibility-metrics.js';

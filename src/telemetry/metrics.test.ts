@@ -109,6 +109,7 @@ describe('createMetrics', () => {
       m.tlsReload('ok');
       m.tlsCertificateExpiry(new Date('2027-01-01T00:00:00.900Z'));
       m.policyReload('error');
+      m.credentialsReload('error');
       entries = 7;
       expect(await samples(m, 'notary_admission_tls_certificate_expiry_timestamp_seconds')).toEqual(
         ['notary_admission_tls_certificate_expiry_timestamp_seconds 1798761600'],
@@ -136,6 +137,10 @@ describe('createMetrics', () => {
       expect(await samples(m, 'notary_admission_policy_reloads_total')).toEqual([
         'notary_admission_policy_reloads_total{result="ok"} 0',
         'notary_admission_policy_reloads_total{result="error"} 1',
+      ]);
+      expect(await samples(m, 'notary_admission_credentials_reloads_total')).toEqual([
+        'notary_admission_credentials_reloads_total{result="ok"} 0',
+        'notary_admission_credentials_reloads_total{result="error"} 1',
       ]);
     });
   });

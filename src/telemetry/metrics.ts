@@ -19,6 +19,12 @@ export interface MetricsOptions {
 }
 
 const PREFIX = 'notary_admission_';
+/** What each `<what>_reloads_total` counts, for its help text. */
+const RELOADED: Record<string, string> = {
+  tls: 'TLS certificate',
+  policy: 'Trust policy',
+  credentials: 'Registry credentials file',
+};
 /** An admission review answers within the apiserver's timeout (10 s at most). */
 export const REVIEW_BUCKETS = [
   0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10,
@@ -131,7 +137,7 @@ export function createMetrics(options: MetricsOptions): Metrics & { registry: Re
   const reloads = (what: string): Counter<'result'> => {
     const counter = new Counter({
       name: `${PREFIX}${what}_reloads_total`,
-      help: `${what === 'tls' ? 'TLS certificate' : 'Trust policy'} reloads, by result.`,
+      help: `${RELOADED[what] ?? what} reloads, by result.`,
       labelNames: ['result'] as const,
       registers,
     });
@@ -147,6 +153,7 @@ export function createMetrics(options: MetricsOptions): Metrics & { registry: Re
     registers,
   });
   const policyReloads = reloads('policy');
+  const credentialsReloads = reloads('credentials');
 
   return {
     registry,
@@ -195,6 +202,9 @@ export function createMetrics(options: MetricsOptions): Metrics & { registry: Re
     },
     policyReload(result): void {
       policyReloads.inc({ result: result === 'ok' ? 'ok' : 'error' });
+    },
+    credentialsReload(result): void {
+      credentialsReloads.inc({ result: result === 'ok' ? 'ok' : 'error' });
     },
   };
 }

@@ -34,4 +34,6 @@ export interface Metrics {
   tlsCertificateExpiry(notAfter: Date): void;
   /** notary_admission_policy_reloads_total{result: 'ok'|'error'}. */
   policyReload(result: 'ok' | 'error'): void;
+  /** notary_admission_credentials_reloads_total{result: 'ok'|'error'} (--registry-credentials). */
+  credentialsReload(result: 'ok' | 'error'): void;
 }

@@ -11,7 +11,7 @@ import {
 import { VerificationError } from './errors.js';
 import type { TrustPolicyStatement } from './trust-policy/index.js';
 import type { Descriptor } from './types.js';
-import type { ArtifactDigest, ArtifactOutcome, VerifyArtifactOptions } from './verify-artifact.js';
+import type { ArtifactDigest, ArtifactOutcome, StatementOptions } from './verify-artifact.js';
 import { verifySignature, type Envelope, type SignatureOutcome } from './verify-signature.js';
 
 /** An evaluated candidate: judged, or not judged because the registry could not be asked. */
@@ -24,7 +24,7 @@ const failed = (error: VerificationError): Evaluation => ({
 /** Never rejects: whatever goes wrong fails this candidate, unless the registry was unavailable. */
 async function evaluate(
   candidate: SignatureCandidate,
-  options: VerifyArtifactOptions,
+  options: StatementOptions,
   policy: TrustPolicyStatement,
 ): Promise<Evaluation> {
   let envelope: Envelope;
@@ -81,7 +81,7 @@ export interface Evaluated {
 /** Evaluates candidates with bounded concurrency and resolves as soon as one passes. */
 function firstVerified(
   candidates: readonly SignatureCandidate[],
-  options: VerifyArtifactOptions,
+  options: StatementOptions,
   policy: TrustPolicyStatement,
 ): Promise<Evaluated> {
   const result: Evaluated = { failures: [], unavailable: [] };
@@ -127,7 +127,7 @@ function firstVerified(
 /** The trusted-thumbprint candidates first; the rest only when none of those passed. */
 export async function evaluateInOrder(
   all: readonly SignatureCandidate[],
-  options: VerifyArtifactOptions,
+  options: StatementOptions,
   policy: TrustPolicyStatement,
   max: number,
 ): Promise<Evaluated> {

@@ -4,6 +4,7 @@
 import { VerificationError, type ValidationType } from './errors.js';
 import {
   checkRevocation,
+  type CrlBundle,
   type RevocationCache,
   type RevocationFetcher,
   type RevocationResult,
@@ -24,10 +25,14 @@ export type RevocationChecker = (
   options: { now: Date; authenticSigningTime?: Date },
 ) => Promise<RevocationResult>;
 
-/** The standard checker: OCSP, then CRL, over the caller's HTTP fetcher. */
+/**
+ * The standard checker: OCSP, then CRL, over the caller's HTTP fetcher; for the issuers a CRL
+ * bundle holds (`crls`, issue 15), the bundle instead of either.
+ */
 export function createRevocationChecker(settings: {
   fetcher: RevocationFetcher;
   cache?: RevocationCache;
+  crls?: CrlBundle;
 }): RevocationChecker {
   return (chain, options) => checkRevocation(chain, { ...settings, ...options });
 }

@@ -11,6 +11,7 @@ import Fastify, {
 } from 'fastify';
 import type { Metrics } from '../telemetry/metrics.types.js';
 import { admissionReviewResponse } from './admission-review.js';
+import type { WebhookCode } from './codes/index.js';
 import type { ReviewHandler, WebhookKind } from './review.js';
 
 /** 7 MiB is what an UPDATE of two 3 MiB objects needs (controller-runtime); 8 MiB leaves room. */
@@ -77,7 +78,9 @@ export function buildApp(options: AppOptions): WebhookApp {
     const status = error.statusCode ?? 500;
     if (status >= 500) {
       request.log.error({ err: error }, 'request failed');
-      return reply.code(500).send({ code: 'INTERNAL_ERROR', message: 'internal error' });
+      return reply
+        .code(500)
+        .send({ code: 'INTERNAL_ERROR' satisfies WebhookCode, message: 'internal error' });
     }
     options.metrics?.review({
       webhook: request.url.startsWith('/mutate') ? 'mutate' : 'validate',
@@ -90,7 +93,12 @@ export function buildApp(options: AppOptions): WebhookApp {
 
   const route = (webhook: WebhookKind) => async (request: FastifyRequest, reply: FastifyReply) => {
     if (inFlight >= maxInFlight) {
-      options.metrics?.review({ webhook, operation: 'other', verdict: 'shed', code: 'OVERLOADED' });
+      options.metrics?.review({
+        webhook,
+        operation: 'other',
+        verdict: 'shed',
+        code: 'OVERLOADED' satisfies WebhookCode,
+      });
       return reply.send(overloaded(request.body, webhook));
     }
     inFlight++;

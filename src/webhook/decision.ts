@@ -2,44 +2,13 @@
 // "verified" means; here the TrustPolicy's admission fields decide what a failure does:
 // action Deny | Warn | Audit for definitive failures, onError Deny | Allow for inconclusive ones
 // (architecture.md, standing decisions 2 and 3).
-import type { PolicyAdmission } from '../config/snapshot.types.js';
+import { NO_POLICY, type ImageVerdict as PipelineVerdict } from '../pipeline/index.js';
 import type { ImageAtPath } from './images.js';
 
 export type { AdmissionAction, OnError, PolicyAdmission } from '../config/snapshot.types.js';
 
-/** The admission fields decisions read (a snapshot's PolicyAdmission has more). */
-type Admission = Pick<PolicyAdmission, 'policy' | 'action' | 'onError'>;
-
-/** What happened to one image. `code` is the stable error code shown as `[CODE]`. */
-export type ImageVerdict =
-  | {
-      kind: 'verified';
-      image: ImageAtPath;
-      digest: string;
-      admission: Admission;
-      logged: string[];
-      /** True when the verdict came from the cache (shown in the audit annotation). */
-      cached?: boolean;
-    }
-  | { kind: 'skipped'; image: ImageAtPath; admission: Admission }
-  | {
-      kind: 'failed';
-      image: ImageAtPath;
-      digest?: string;
-      admission: Admission;
-      code: string;
-      reason: string;
-    }
-  | {
-      kind: 'inconclusive';
-      image: ImageAtPath;
-      digest?: string;
-      admission: Admission;
-      code: string;
-      reason: string;
-      /** The unexpected error behind an INTERNAL_ERROR, for the logs only (never shown). */
-      error?: unknown;
-    };
+/** What happened to one image of a review (src/pipeline's verdict, at its field path). */
+export type ImageVerdict = PipelineVerdict<ImageAtPath>;
 
 export interface AdmissionDecision {
   allowed: boolean;
@@ -53,9 +22,6 @@ export interface AdmissionDecision {
 // go to the audit annotations and logs.
 const MAX_WARNING = 120;
 const MAX_WARNINGS_TOTAL = 4 * 1024;
-
-/** The policy name of verdicts no trust policy statement governed. */
-export const NO_POLICY = '(none)';
 
 const shortDigest = (digest: string | undefined): string =>
   digest ? `${digest.slice(0, 'sha256:'.length + 12)}…` : 'digest unknown';
@@ -142,7 +108,9 @@ function contribution(v: ImageVerdict): { deny?: string; warn?: string; audit?: 
   switch (v.kind) {
     case 'verified': {
       const cached = v.cached === true ? ' cache-hit' : '';
-      const audit = `verified ${v.digest} policy=${v.admission.policy}${cached}`;
+      // A registry mirror entry governed the image: which of its hosts served it (issue 15).
+      const host = v.host === undefined ? '' : ` from=${v.host}`;
+      const audit = `verified ${v.digest} policy=${v.admission.policy}${host}${cached}`;
       if (v.logged.length === 0) return { audit };
       const logged = v.logged.join(', ');
       return {

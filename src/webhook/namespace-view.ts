@@ -1,9 +1,10 @@
 // Which policies apply in a review's namespace when the Namespace informer has not seen it yet:
-// its labels are read from the API server (src/config's lookup) and the snapshot is viewed with
+// its labels are read from the API server (src/kube's lookup) and the snapshot is viewed with
 // them. If they cannot be read in time the review's images are inconclusive, never judged as in
 // an unlabelled namespace (a selector-scoped policy would be skipped).
-import { NamespaceLookupError } from '../config/k8s/namespace-labels.js';
+import { NamespaceLookupError } from '../kube/namespace-labels.js';
 import type { PolicySource, Snapshot } from '../config/snapshot.types.js';
+import type { WebhookCode } from './codes/index.js';
 import type { ImageVerdict } from './decision.js';
 import type { ImageAtPath } from './images.js';
 
@@ -40,7 +41,7 @@ export function namespaceUnknown(image: ImageAtPath, reason: string): ImageVerdi
     kind: 'inconclusive',
     image,
     admission: { policy: '(unknown)', action: 'Deny', onError: 'Deny' },
-    code: 'NAMESPACE_UNKNOWN',
+    code: 'NAMESPACE_UNKNOWN' satisfies WebhookCode,
     reason,
   };
 }

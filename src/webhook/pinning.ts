@@ -4,6 +4,7 @@
 // later mutating webhook added the image): the tag may name other content by the time the kubelet
 // pulls it, so it is refused, whatever it verifies to now. Pure.
 import type { Snapshot } from '../config/snapshot.types.js';
+import type { WebhookCode } from './codes/index.js';
 import type { ImageVerdict } from './decision.js';
 import { hasDigest } from './images.js';
 
@@ -32,7 +33,7 @@ export function requirePinned(verdict: ImageVerdict, snapshot: Snapshot): ImageV
     image: verdict.image,
     digest: verdict.digest,
     admission: verdict.admission,
-    code: 'DIGEST_REQUIRED',
+    code: 'DIGEST_REQUIRED' satisfies WebhookCode,
     reason: digestRequiredReason(verdict.admission.policy),
   };
 }

@@ -12,9 +12,8 @@ import {
 import { makeChain, type Chain } from '../../test/support/certs.js';
 import { signJws } from '../../test/support/envelopes.js';
 import { podReview, deleteReview } from '../../test/support/reviews.js';
+import { createImageVerifier, type CachedVerdict, type ImageRegistry } from '../pipeline/index.js';
 import { createReviewHandler, type ReviewReply } from './review.js';
-import type { CachedVerdict } from './verdict.js';
-import { createImageVerifier, type ImageRegistry } from './verify-image.js';
 
 const REG = 'registry.test';
 const digestOf = (n: number): string => `sha256:${n.toString(16).padStart(64, '0')}`;
@@ -388,7 +387,7 @@ describe('createReviewHandler', () => {
     });
 
     it('denies as inconclusive [NAMESPACE_UNKNOWN] when they cannot be read', async () => {
-      const { NamespaceLookupError } = await import('../config/k8s/namespace-labels.js');
+      const { NamespaceLookupError } = await import('../kube/namespace-labels.js');
       const { registry, review } = setup(labelled(), {
         namespaceLabels: () => Promise.reject(new NamespaceLookupError('not found')),
       });

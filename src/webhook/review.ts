@@ -1,7 +1,8 @@
 // One AdmissionReview from body to answer: parse, pick the images, verify them in parallel inside
 // one deadline, decide. Transport-free (the Fastify routes call it), so it is tested directly.
-import type { PullSecretResolver, PullSecrets } from '../config/pull-secrets.js';
+import type { PullSecretResolver, PullSecrets } from '../kube/pull-secrets.js';
 import type { Snapshot } from '../config/snapshot.types.js';
+import type { VerifyImage } from '../pipeline/index.js';
 import { credentialsFromDockerConfig, type CredentialLookup } from '../registry/index.js';
 import type { Metrics, ReviewOperation } from '../telemetry/metrics.types.js';
 import {
@@ -11,12 +12,12 @@ import {
   reviewBudgetMs,
   type AdmissionRequest,
 } from './admission-review.js';
+import type { WebhookCode } from './codes/index.js';
 import { decide, type ImageVerdict } from './decision.js';
 import { imagesToVerify, pullIdentityOf, type ImageAtPath } from './images.js';
 import { namespaceUnknown, namespaceView, type NamespaceLabelsLookup } from './namespace-view.js';
 import { requirePinned } from './pinning.js';
 import { firstCode, logImages, respond, type Answer, type WebhookKind } from './review-answer.js';
-import type { VerifyImage } from './verify-image.js';
 
 export type { WebhookKind } from './review-answer.js';
 
@@ -42,6 +43,19 @@ export interface ReviewHandlerOptions {
   mutatingWebhook?: boolean;
   /** The Kubernetes source: labels of a namespace its informer has not seen yet. */
   namespaceLabels?: NamespaceLabelsLookup;
+  /**
+   * Told of every answered review on a later tick, after the answer is returned (issue 16's
+   * Events). It can neither delay nor change an answer; what it throws is ignored.
+   */
+  onReviewed?: (reviewed: Reviewed) => void;
+}
+
+/** An answered review, as `onReviewed` hears of it. */
+export interface Reviewed {
+  webhook: WebhookKind;
+  request: AdmissionRequest;
+  verdicts: readonly ImageVerdict[];
+  problems: readonly string[];
 }
 
 export interface ReviewInput {
@@ -56,7 +70,10 @@ export interface ReviewInput {
 
 export type ReviewReply =
   | { status: 200; body: ReturnType<typeof admissionReviewResponse> }
-  | { status: 400; body: { code: 'ADMISSION_REVIEW_INVALID'; message: string } };
+  | {
+      status: 400;
+      body: { code: Extract<WebhookCode, 'ADMISSION_REVIEW_INVALID'>; message: string };
+    };
 
 const OPERATIONS: readonly string[] = ['CREATE', 'UPDATE', 'DELETE', 'CONNECT'];
 const operationLabel = (op: string): ReviewOperation =>
@@ -68,7 +85,7 @@ function late(image: ImageAtPath): ImageVerdict {
     kind: 'inconclusive',
     image,
     admission: { policy: '(unknown)', action: 'Deny', onError: 'Deny' },
-    code: 'TIMEOUT',
+    code: 'TIMEOUT' satisfies WebhookCode,
     reason: 'the review deadline passed before verification finished',
   };
 }
@@ -153,7 +170,7 @@ export function createReviewHandler(options: ReviewHandlerOptions) {
         kind: 'inconclusive',
         image,
         admission: { policy: '(unknown)', action: 'Deny', onError: 'Deny' },
-        code: 'POLICY_NOT_LOADED',
+        code: 'POLICY_NOT_LOADED' satisfies WebhookCode,
         reason: 'the trust policies are not loaded yet',
       }));
       return { decision: decide(verdicts, problems), verdicts, problems };
@@ -219,6 +236,10 @@ export function createReviewHandler(options: ReviewHandlerOptions) {
     const outcome = await answer(request, input);
     const reply = respond(request, outcome, input.webhook);
     record({ request, outcome, reply, input, seconds: (now() - started) / 1000 });
+    if (options.onReviewed) {
+      const reviewed: Reviewed = { webhook: input.webhook, request, ...outcome };
+      setImmediate(notify, options.onReviewed, reviewed);
+    }
     return { status: 200, body: reply.body };
   };
 
@@ -261,6 +282,15 @@ export function createReviewHandler(options: ReviewHandlerOptions) {
       },
       'admission review',
     );
+  }
+}
+
+/** Calls an `onReviewed` listener; its failure is not the review's. */
+function notify(listener: (reviewed: Reviewed) => void, reviewed: Reviewed): void {
+  try {
+    listener(reviewed);
+  } catch {
+    // ignored: the answer has gone
   }
 }
 

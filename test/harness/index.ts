@@ -21,6 +21,13 @@ export {
   type VerifyOptions,
 } from './notation.js';
 export { notaryClient, startNotaryServer, type NotaryCli, type NotaryServer } from './notary.js';
+export {
+  orasAttach,
+  orasCopy,
+  type AttachArtifactOptions,
+  type CopyEndpoint,
+  type CopyOptions,
+} from './oras.js';
 export { OciClient, MANIFEST_ACCEPT, sha256, type Credentials } from './oci.js';
 export {
   makePki,
@@ -37,6 +44,7 @@ export {
   type RegistryAuth,
   type RegistryKind,
 } from './registry.js';
+export { startProxy, type HttpProxy, type ProxyOptions } from './proxy.js';
 export { serveCrl, startOcspResponder, type CrlServer, type OcspResponder } from './revocation.js';
 export { startTsa, type Tsa } from './tsa.js';
 export { findTool, requireTool, MissingToolError, VERSIONS, TOOLS_DIR } from './tools.js';

@@ -59,8 +59,12 @@ export interface PkiOptions {
   /** Common name prefix of the subjects (default "Notary Admission Test"). */
   name?: string;
   leaf?: IssueOptions;
-  /** Publish CRLs and/or answer OCSP for every CA, and name them in the certificates it issues. */
-  revocation?: { crl?: CrlServer; ocsp?: OcspResponder };
+  /**
+   * Publish CRLs and/or answer OCSP for every CA, and name them in the certificates it issues.
+   * `crlSeconds`: each CRL's nextUpdate is this many seconds after its thisUpdate (default 30
+   * days), and the CRL is issued afresh for every request, as a CA publishing that often would.
+   */
+  revocation?: { crl?: CrlServer; ocsp?: OcspResponder; crlSeconds?: number };
 }
 
 export interface Pki {
@@ -218,9 +222,12 @@ class CertificateAuthority {
   get indexPath(): string {
     return path.join(this.dir, 'index.txt');
   }
+  /** Seconds from a CRL's thisUpdate to its nextUpdate (undefined: the config's 30 days). */
+  crlSeconds: number | undefined;
   async publishCrl(): Promise<void> {
     const pem = path.join(this.dir, 'crl.pem');
-    await openssl(['ca', '-batch', '-config', this.config, '-gencrl', '-out', pem]);
+    const validity = this.crlSeconds === undefined ? [] : ['-crlsec', String(this.crlSeconds)];
+    await openssl(['ca', '-batch', '-config', this.config, '-gencrl', ...validity, '-out', pem]);
     await openssl(['crl', '-in', pem, '-outform', 'DER', '-out', this.crlPath]);
   }
 }
@@ -366,10 +373,12 @@ export async function makePki(options: PkiOptions = {}): Promise<Pki> {
     issuer: undefined,
   });
   const wire = async (ca: CertificateAuthority): Promise<void> => {
-    const { crl, ocsp } = options.revocation ?? {};
+    const { crl, ocsp, crlSeconds } = options.revocation ?? {};
     if (crl) {
+      ca.crlSeconds = crlSeconds;
       await ca.publishCrl();
-      ca.crlUrl = crl.publish(`${id}-${ca.cert.name}`, ca.crlPath);
+      const fresh = crlSeconds === undefined ? undefined : () => ca.publishCrl();
+      ca.crlUrl = crl.publish(`${id}-${ca.cert.name}`, ca.crlPath, fresh);
     }
     if (ocsp)
       ca.ocspUrl = ocsp.register(`${id}-${ca.cert.name}`, {

@@ -7,8 +7,11 @@ import { makeWorkdir } from './workdir.js';
 /** CRLs over HTTP, read from disk on each request so a revocation shows at once. */
 export interface CrlServer {
   url: string;
-  /** Serves `file` (DER) at `<url>/<name>.crl` and returns that URL. */
-  publish(name: string, file: string): string;
+  /**
+   * Serves `file` (DER) at `<url>/<name>.crl` and returns that URL; `refresh`, when given, runs
+   * before each request is answered (a CRL issued afresh, with a short nextUpdate).
+   */
+  publish(name: string, file: string, refresh?: () => Promise<void>): string;
   /** Paths requested so far. */
   readonly requests: readonly string[];
   /** When true, every request gets a 503 (a CRL endpoint that is down). */
@@ -18,6 +21,7 @@ export interface CrlServer {
 
 export async function serveCrl(): Promise<CrlServer> {
   const files = new Map<string, string>();
+  const refreshes = new Map<string, () => Promise<void>>();
   const requests: string[] = [];
   const state = { failing: false };
   const http = await listenLocal((req, res) => {
@@ -27,15 +31,18 @@ export async function serveCrl(): Promise<CrlServer> {
       res.writeHead(state.failing ? 503 : 404).end();
       return;
     }
-    readFile(file).then(
-      (der) => res.writeHead(200, { 'content-type': 'application/pkix-crl' }).end(der),
-      () => res.writeHead(500).end(),
-    );
+    (refreshes.get(req.url ?? '')?.() ?? Promise.resolve())
+      .then(() => readFile(file))
+      .then(
+        (der) => res.writeHead(200, { 'content-type': 'application/pkix-crl' }).end(der),
+        () => res.writeHead(500).end(),
+      );
   });
   return {
     url: http.url,
-    publish(name, file) {
+    publish(name, file, refresh) {
       files.set(`/${name}.crl`, file);
+      if (refresh) refreshes.set(`/${name}.crl`, refresh);
       return `${http.url}/${name}.crl`;
     },
     requests,

@@ -23,7 +23,7 @@ describe('test/tools/install.sh', () => {
     it('--check names each missing tool with its pinned version', async () => {
       const result = await run('bash', [INSTALLER, '--check'], { env });
       expect(result.code).toBe(1);
-      for (const tool of ['notation', 'olareg', 'oras', 'helm', 'kube-apiserver']) {
+      for (const tool of ['notation', 'olareg', 'oras', 'helm', 'kube-apiserver', 'actionlint']) {
         expect(result.stdout).toContain(`${tool}@${VERSIONS[tool]}`);
       }
       // The Notary v1 server and client share one pin (NOTARY_VERSION).

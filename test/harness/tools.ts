@@ -28,12 +28,17 @@ export type Tool =
   | 'kube-apiserver'
   | 'notary-server'
   | 'notary'
+  | 'actionlint'
   | 'docker-registry'
   | 'etcd'
   | 'openssl'
   | 'skopeo'
   | 'htpasswd'
-  | 'kubectl';
+  | 'shellcheck'
+  | 'tinyproxy'
+  | 'kubectl'
+  // a bench peer, built only by `install.sh --peers` (bench/peers), never needed by npm test
+  | 'ratify';
 
 function executable(file: string): boolean {
   try {
@@ -60,7 +65,7 @@ export class MissingToolError extends Error {
   constructor(tool: Tool) {
     super(
       `${tool} is not installed. Run \`bash ${INSTALLER}\` (as root for its Debian packages; ` +
-        `Go >= 1.25 and the Go module proxy for notation, olareg, oras, helm, kube-apiserver, notary-server and notary). ` +
+        `Go >= 1.25 and the Go module proxy for notation, olareg, oras, helm, kube-apiserver, notary-server, notary and actionlint). ` +
         `Looked in ${path.join(TOOLS_DIR, 'bin')} and PATH.`,
     );
     this.name = 'MissingToolError';

@@ -32,10 +32,19 @@ function configHome(p: Prepared): string {
   return home;
 }
 
+/** `--user-metadata k=v` for each pair the scenario requires (notation's flag and ours). */
+const metadataFlags = (p: Prepared): string[] =>
+  Object.entries(p.scenario.requiredMetadata ?? {}).flatMap(([k, v]) => [
+    '--user-metadata',
+    `${k}=${v}`,
+  ]);
+
 function notation(reference: string, p: Prepared, home: string): Promise<RunResult> {
   const env = { HOME: home, XDG_CONFIG_HOME: home, XDG_CACHE_HOME: path.join(home, 'cache') };
   const plainHttp = p.registry.url.startsWith('http:') ? ['--insecure-registry'] : [];
-  return run(requireTool('notation'), ['verify', ...plainHttp, reference], { env });
+  return run(requireTool('notation'), ['verify', ...plainHttp, ...metadataFlags(p), reference], {
+    env,
+  });
 }
 
 async function ours(
@@ -53,7 +62,7 @@ async function ours(
 function oursOn(reference: string, p: Prepared, home: string, extra: string[] = []) {
   // notation's own spelling: a bare flag for the reference's registry.
   const plainHttp = p.registry.url.startsWith('http:') ? ['--insecure-registry'] : [];
-  return ours([reference, ...plainHttp, ...extra], { XDG_CONFIG_HOME: home });
+  return ours([reference, ...plainHttp, ...metadataFlags(p), ...extra], { XDG_CONFIG_HOME: home });
 }
 
 describe('notary-admission verify', () => {

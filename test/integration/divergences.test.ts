@@ -193,4 +193,21 @@ describe('divergences from notation, each pinned against notation verify', () =>
       'trustPolicies[1].registryScopes[0]: "Registry.Example.com:443/d18/app" is not in normal form; write "registry.example.com/d18/app"',
     );
   });
+  it('D19 a registry-prefix scope: notation refuses the policy, we verify under the most specific scope', async () => {
+    const image = await signedWith('d19/team/app', 'application/jose+json', (i) =>
+      signJws({ chain: [e2eSigner()], payload: subjectOf(i) }),
+    );
+    const base = e2eTrust.trustPolicy as { version: string; trustPolicies: object[] };
+    const team = {
+      ...base.trustPolicies[0],
+      name: 'team-prefix',
+      registryScopes: [`${registry.host}/d19/team/*`],
+    };
+    const trustPolicy = { version: '1.0', trustPolicies: [team] };
+    const notation = await notationVerify(image.reference, registry, { ...e2eTrust, trustPolicy });
+    expect(notation.verified).toBe(false);
+    expect(notation.stderr).toContain('with wild card(s) is not valid');
+    const outcome = await ours(image, e2eStores, trustPolicy);
+    expect([outcome.verified, outcome.policy?.name]).toEqual([true, 'team-prefix']);
+  });
 });

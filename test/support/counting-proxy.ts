@@ -5,6 +5,8 @@ export interface CountedRequest {
   method: string;
   path: string;
   status: number;
+  /** When the request arrived (ms since epoch). */
+  at: number;
 }
 
 /**
@@ -22,6 +24,7 @@ export async function startCountingProxy(upstream: string): Promise<{
   const target = new URL(upstream);
   const requests: CountedRequest[] = [];
   const server = await listenLocal((req, res) => {
+    const at = Date.now();
     const headers = { ...req.headers, host: target.host };
     const forward = http.request(
       { host: target.hostname, port: target.port, method: req.method, path: req.url, headers },
@@ -30,6 +33,7 @@ export async function startCountingProxy(upstream: string): Promise<{
           method: req.method ?? '',
           path: req.url ?? '',
           status: up.statusCode ?? 0,
+          at,
         });
         res.writeHead(up.statusCode ?? 502, up.headers);
         up.pipe(res);

@@ -17,6 +17,8 @@ export interface TestServiceOptions {
   trustStores?: TrustStoreFiles;
   /** Extra `serve` flags (they win over the defaults below). */
   flags?: string[];
+  /** The environment `serve` reads (default: none of this process's). */
+  env?: Record<string, string>;
   overrides?: ServiceOverrides;
 }
 
@@ -74,7 +76,7 @@ export async function startTestService(options: TestServiceOptions): Promise<Tes
       'all',
       ...(options.flags ?? []),
     ],
-    {},
+    options.env ?? {},
   );
   const service = await startService(settings, options.overrides);
   const ca = service.caPath ? await readFile(service.caPath, 'utf8') : '';

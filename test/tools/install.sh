@@ -5,16 +5,29 @@
 #
 #   test/tools/install.sh            install whatever is missing
 #   test/tools/install.sh --check    list what is missing, install nothing (exit 1 if anything is)
+#   test/tools/install.sh --peers    also the bench peers (Ratify, for `npm run bench -- peers`),
+#                                    built on request only: npm test and .ci/run never need them
 set -euo pipefail
 
 HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 # shellcheck source=versions.sh
 . "$HERE/versions.sh"
 CACHE=${NOTARY_ADMISSION_TOOLS:-$HOME/.cache/notary-admission}
+# --peers may come with any other argument; it is taken out here.
+PEERS=0
+ARGS=()
+for arg in "$@"; do if [ "$arg" = --peers ]; then PEERS=1; else ARGS+=("$arg"); fi; done
+set -- "${ARGS[@]+"${ARGS[@]}"}"
 BIN=$CACHE/bin
 DEBIAN_PACKAGES=(docker-registry etcd-server etcd-client openssl skopeo apache2-utils)
 # command each Debian package provides, in the same order
 DEBIAN_COMMANDS=(docker-registry etcd etcdctl openssl skopeo htpasswd)
+# shellcheck: actionlint runs it on the workflows' run: blocks (.ci/run, release.test.ts).
+DEBIAN_PACKAGES+=(shellcheck)
+DEBIAN_COMMANDS+=(shellcheck)
+# tinyproxy: a real HTTP CONNECT proxy for the egress tests (test/harness/proxy.ts).
+DEBIAN_PACKAGES+=(tinyproxy)
+DEBIAN_COMMANDS+=(tinyproxy)
 
 log() { printf '[install] %s\n' "$*" >&2; }
 
@@ -28,6 +41,10 @@ missing_debian() {
 # go tools: name version
 GO_TOOLS=("notation $NOTATION_VERSION" "olareg $OLAREG_VERSION" "oras $ORAS_VERSION" "helm $HELM_VERSION"
   "kube-apiserver $KUBE_APISERVER_VERSION" "notary-server $NOTARY_VERSION" "notary $NOTARY_VERSION")
+GO_TOOLS+=("actionlint $ACTIONLINT_VERSION")
+
+# Bench peers: in the Go tools' list (and --check's) only with --peers.
+if [ "$PEERS" = 1 ]; then GO_TOOLS+=("ratify $RATIFY_VERSION"); fi
 
 tool_path() { printf '%s/%s-%s/%s' "$CACHE" "$1" "$2" "$1"; }
 
@@ -89,5 +106,12 @@ build kube-apiserver "$KV" k8s.io/kubernetes cmd/kube-apiserver \
 PATCH="$HERE/patches/notary-server-delegated-role-upload.patch" \
   build notary-server "$NOTARY_VERSION" github.com/theupdateframework/notary cmd/notary-server
 build notary "$NOTARY_VERSION" github.com/theupdateframework/notary cmd/notary
+# The workflow linter (.github/workflows); with shellcheck on PATH it checks run: blocks too.
+build actionlint "$ACTIONLINT_VERSION" github.com/rhysd/actionlint cmd/actionlint
+
+# Bench peers (--peers only). Ratify's `cmd/ratify` (serve, verify), about 3 minutes on 2 cores.
+if [ "$PEERS" = 1 ]; then
+  build ratify "$RATIFY_VERSION" github.com/ratify-project/ratify cmd/ratify
+fi
 
 log "all tools present in $BIN"

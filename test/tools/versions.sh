@@ -6,3 +6,7 @@ ORAS_VERSION=v1.3.3
 HELM_VERSION=v3.21.4
 KUBE_APISERVER_VERSION=v1.33.13
 NOTARY_VERSION=v0.7.0
+# The workflow linter (.github/workflows), run by .ci/run and test/integration/release.test.ts.
+ACTIONLINT_VERSION=v1.7.12
+# Bench peers, built only by `install.sh --peers` (npm run tools -- --peers): not in npm test.
+RATIFY_VERSION=v1.4.6

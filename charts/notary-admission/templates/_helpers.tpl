@@ -124,7 +124,6 @@ caBundle: {{ $caBundle }}
 {{/* Rules, scope and safety settings shared by both webhook configurations. */}}
 {{- define "notary-admission.webhookCommon" -}}
 admissionReviewVersions: [v1]
-sideEffects: None
 failurePolicy: Fail
 matchPolicy: Equivalent
 timeoutSeconds: {{ .Values.webhook.timeoutSeconds }}

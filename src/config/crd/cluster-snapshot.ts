@@ -2,14 +2,18 @@
 // whose selector matches), shared by every namespace with the same view and built once; the
 // policies that are not Ready block what they would govern; one revision over all of it.
 import { createHash } from 'node:crypto';
-import type {
-  TrustPolicyDocument,
-  TrustPolicyStatement,
-  TrustStore,
-  TrustStores,
+import {
+  mergeCrlBundles,
+  statementSpecificity,
+  type CrlBundle,
+  type TrustPolicyDocument,
+  type TrustPolicyStatement,
+  type TrustStore,
+  type TrustStores,
 } from '../../verify/index.js';
 import { resolveAdmission } from '../admission.js';
 import { canonicalJson, computeRevision } from '../revision.js';
+import { groupStores } from '../signers.js';
 import type {
   BlockedPolicy,
   NamespaceLabels,
@@ -25,6 +29,8 @@ export interface ClusterSnapshotParts {
   policies: readonly CheckedPolicy[];
   /** Every Ready TrustStore by `type:name`. */
   stores: ReadonlyMap<string, TrustStore>;
+  /** The CRLs of every Ready TrustStore that supplies some (`crlsFrom`), by `type:name`. */
+  crls?: ReadonlyMap<string, CrlBundle>;
   namespaces: ClusterState['namespaces'];
   noMatch: NoMatchAction;
 }
@@ -33,7 +39,6 @@ export interface ClusterSnapshotParts {
 const FORMAT = 'notary-admission/crd-revision/v1';
 /** Longest policy message quoted in a denial. */
 const MAX_REASON = 300;
-const GLOBAL_SCOPE = '*';
 
 type Active = CheckedPolicy & { statement: TrustPolicyStatement };
 
@@ -56,24 +61,37 @@ function blockedReason(p: CheckedPolicy): BlockedPolicy {
   return { policy: p.name, reason };
 }
 
-/** Only the stores an active policy names: a change to an unused store changes nothing. */
+/** Only the stores an active policy (or one of its signer groups) names: a change to an unused store changes nothing. */
 function reachableStores(
   active: readonly Active[],
   stores: ReadonlyMap<string, TrustStore>,
 ): TrustStores {
   const out = new Map<string, TrustStore>();
   for (const p of active)
-    for (const ref of p.statement.trustStores) {
+    for (const ref of [...p.statement.trustStores, ...groupStores(p.requirements?.signers ?? [])]) {
       const store = stores.get(ref);
       if (store) out.set(ref, store);
     }
   return out;
 }
 
+/** The CRLs of the reachable stores, as one bundle (none: undefined, the revision as before). */
+function reachableCrls(
+  trustStores: TrustStores,
+  crls: ReadonlyMap<string, CrlBundle> | undefined,
+): CrlBundle | undefined {
+  const bundles = [...trustStores.keys()].flatMap((ref) => {
+    const bundle = crls?.get(ref);
+    return bundle ? [bundle] : [];
+  });
+  return bundles.length === 0 ? undefined : mergeCrlBundles(bundles);
+}
+
 interface RevisionParts {
   active: readonly Active[];
   broken: readonly CheckedPolicy[];
   trustStores: TrustStores;
+  crls: CrlBundle | undefined;
   admission: ReadonlyMap<string, PolicyAdmission>;
   views: ReadonlyMap<string, string[]>;
   defaultView: string[];
@@ -95,6 +113,10 @@ function revisionOf(r: RevisionParts): string {
     trustStores: r.trustStores,
     admission: Object.fromEntries(r.admission),
     noMatch: r.parts.noMatch,
+    requirements: Object.fromEntries(
+      r.active.flatMap((p) => (p.requirements ? [[p.name, p.requirements]] : [])),
+    ),
+    ...(r.crls && { crls: r.crls }),
   });
   const defaultKey = r.defaultView.join('\n');
   const allBroken = r.broken.map((p) => p.name).join('\n');
@@ -122,8 +144,12 @@ export function buildClusterSnapshot(parts: ClusterSnapshotParts): Snapshot {
   );
   const broken = parts.policies.filter((p) => !p.verdict.ready);
   const trustStores = reachableStores(active, parts.stores);
+  const crls = reachableCrls(trustStores, parts.crls);
   const admission = new Map<string, PolicyAdmission>(
     active.map((p) => [p.name, Object.freeze({ ...p.admission })]),
+  );
+  const requirements = new Map(
+    active.flatMap((p) => (p.requirements ? [[p.name, p.requirements] as const] : [])),
   );
   const defaultView = active.filter((p) => p.emptySelector).map((p) => p.name);
   const views = new Map<string, string[]>();
@@ -169,16 +195,21 @@ export function buildClusterSnapshot(parts: ClusterSnapshotParts): Snapshot {
       const labels = labelsOf(namespace);
       // An unknown namespace might match any selector: fail closed.
       const candidates = broken.filter((p) => labels === undefined || p.matches(labels));
-      const exact = candidates.find((p) => p.scopes.includes(repository));
-      if (exact) return blockedReason(exact);
-      const global = candidates.find((p) => p.scopes.includes(GLOBAL_SCOPE));
-      // A broken `*` policy would not have governed a repository an active policy lists exactly.
-      if (
-        !global ||
-        documentFor(namespace).trustPolicies.some((s) => s.registryScopes.includes(repository))
-      )
-        return undefined;
-      return blockedReason(global);
+      let worst: CheckedPolicy | undefined;
+      let reach = -1;
+      for (const p of candidates) {
+        const s = statementSpecificity(p.scopes, repository);
+        if (s > reach) [worst, reach] = [p, s];
+      }
+      if (!worst) return undefined;
+      // It blocks unless an active statement governs the repository more closely (a broken `*`
+      // policy would not have governed a repository an active policy lists exactly or by a
+      // longer prefix); at equal specificity it blocks: fail closed.
+      const active = documentFor(namespace).trustPolicies.reduce(
+        (best, st) => Math.max(best, statementSpecificity(st.registryScopes, repository)),
+        -1,
+      );
+      return reach >= active ? blockedReason(worst) : undefined;
     };
     const needsNamespace = (namespace: string): boolean =>
       labelsMatter && namespace !== extra?.name && !parts.namespaces.has(namespace);
@@ -189,6 +220,7 @@ export function buildClusterSnapshot(parts: ClusterSnapshotParts): Snapshot {
     active,
     broken,
     trustStores,
+    crls,
     admission,
     views,
     defaultView,
@@ -199,6 +231,7 @@ export function buildClusterSnapshot(parts: ClusterSnapshotParts): Snapshot {
       revision,
       source: 'kubernetes',
       trustStores,
+      ...(crls && { crls }),
       noMatch: parts.noMatch,
       ...view(extra),
       // Same revision: verdicts are keyed by statement name too, and a statement's content is
@@ -206,6 +239,7 @@ export function buildClusterSnapshot(parts: ClusterSnapshotParts): Snapshot {
       withNamespace: (name: string, labels: NamespaceLabels) =>
         snapshotOf({ name, labels: Object.freeze({ ...labels }) }),
       admission: (policy: string) => admission.get(policy) ?? resolveAdmission(policy, undefined),
+      requirements: (policy: string) => requirements.get(policy),
     });
   return snapshotOf();
 }

@@ -103,6 +103,11 @@ export function compileCluster(state: ClusterState, options: CompileOptions): Co
         s.store ? [[`${s.store.type}:${s.store.name}`, s.store]] : [],
       ),
     ),
+    crls: new Map(
+      [...compiledStores].flatMap(([, s]) =>
+        s.store && s.crls ? [[`${s.store.type}:${s.store.name}`, s.crls]] : [],
+      ),
+    ),
     namespaces: state.namespaces,
     noMatch: options.noMatch,
   });

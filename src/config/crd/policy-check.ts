@@ -6,8 +6,13 @@ import {
   validateTrustPolicyDocument,
   type TrustPolicyStatement,
 } from '../../verify/index.js';
-import { normaliseRepositoryName } from '../../names/index.js';
-import type { PolicyAdmission } from '../snapshot.types.js';
+import {
+  isPrefixScope,
+  normaliseRepositoryName,
+  normaliseRepositoryPrefix,
+} from '../../names/index.js';
+import { compileRequirements, hasSigners } from '../requirements.js';
+import type { PolicyAdmission, PolicyRequirements } from '../snapshot.types.js';
 import type { Labels } from './selector.js';
 import { toStatement } from './to-statement.js';
 import type { ObjectVerdict, ReadyReason, StoreVerdict, TrustPolicyObject } from './types.js';
@@ -16,8 +21,13 @@ import type { ObjectVerdict, ReadyReason, StoreVerdict, TrustPolicyObject } from
 export interface CheckedPolicy {
   name: string;
   verdict: ObjectVerdict;
-  /** The validated statement (trust stores de-duplicated); present when the checks passed. */
+  /**
+   * The validated statement (trust stores de-duplicated; none with signers, whose groups carry
+   * them); present when the checks passed.
+   */
   statement?: TrustPolicyStatement;
+  /** Its signer groups and other requirements; present with `statement`. */
+  requirements?: PolicyRequirements;
   admission: PolicyAdmission;
   /** An invalid selector matches every namespace: a broken policy blocks wide, never narrow. */
   matches: (labels: Labels) => boolean;
@@ -44,33 +54,59 @@ function notReady(
   return { ready: false, reason, message: problems.join('; ') };
 }
 
+/** Every `type:name` the policy uses, with where it is written: its own, or its signer groups'. */
+function storeReferences(
+  statement: TrustPolicyStatement,
+  requirements: PolicyRequirements,
+): { at: string; ref: string }[] {
+  const own = statement.trustStores.map((ref) => ({ at: 'spec.trustStores', ref }));
+  if (requirements.signers.length === 1 && requirements.signers[0]!.statement === statement)
+    return own;
+  return [
+    ...own,
+    ...requirements.signers.flatMap((g, i) =>
+      g.statement.trustStores.map((ref) => ({ at: `spec.signers[${i}].trustStores`, ref })),
+    ),
+  ];
+}
+
 /** Problems of the `type:name` references: the TrustStore must exist, have that type, be Ready. */
 function storeProblems(
-  statement: TrustPolicyStatement,
+  refs: readonly { at: string; ref: string }[],
   stores: ReadonlyMap<string, { type: unknown; verdict: StoreVerdict }>,
 ): Omit<ObjectVerdict, 'observedGeneration'> | undefined {
   const missing: string[] = [];
   const unready: string[] = [];
-  statement.trustStores.forEach((ref) => {
+  refs.forEach(({ at, ref }) => {
     const [type, name] = [ref.slice(0, ref.indexOf(':')), ref.slice(ref.indexOf(':') + 1)];
     const store = stores.get(name);
-    if (!store) missing.push(`spec.trustStores: TrustStore "${name}" not found`);
+    if (!store) missing.push(`${at}: TrustStore "${name}" not found`);
     else if (store.type !== type)
-      missing.push(
-        `spec.trustStores: TrustStore "${name}" has type ${String(store.type)}, not ${type}`,
-      );
+      missing.push(`${at}: TrustStore "${name}" has type ${String(store.type)}, not ${type}`);
     else if (!store.verdict.ready)
-      unready.push(`spec.trustStores: TrustStore "${name}" is not Ready (${store.verdict.reason})`);
+      unready.push(`${at}: TrustStore "${name}" is not Ready (${store.verdict.reason})`);
   });
   if (missing.length > 0) return notReady('TrustStoreNotFound', [...missing, ...unready]);
   if (unready.length > 0) return notReady('TrustStoreNotReady', unready);
   return undefined;
 }
 
+/** A scope's normal form (repository or prefix), or the scope itself when it has none. */
+function normalScope(scope: string): string {
+  if (scope === GLOBAL_SCOPE) return scope;
+  if (isPrefixScope(scope)) {
+    const prefix = normaliseRepositoryPrefix(scope);
+    return prefix.ok ? prefix.value.scope : scope;
+  }
+  const name = normaliseRepositoryName(scope);
+  return name.ok ? name.value.name : scope;
+}
+
 /**
  * The string scopes the object lists, each in normal form where it has one (standing decision 9):
- * a policy refused for `Registry.Example.com/a` still blocks `registry.example.com/a`, which is
- * what it would govern, rather than letting `*` apply there.
+ * a policy refused for `Registry.Example.com/a` (or `Registry.Example.com/a/*`) still blocks
+ * `registry.example.com/a` (or what is under it), which is what it would govern, rather than
+ * letting a broader scope apply there.
  */
 function rawScopes(spec: unknown): string[] {
   const scopes =
@@ -78,12 +114,7 @@ function rawScopes(spec: unknown): string[] {
       ? (spec as Record<string, unknown>)['registryScopes']
       : undefined;
   if (!Array.isArray(scopes)) return [];
-  return scopes
-    .filter((s): s is string => typeof s === 'string')
-    .map((s) => {
-      const normal = s === GLOBAL_SCOPE ? undefined : normaliseRepositoryName(s);
-      return normal?.ok ? normal.value.name : s;
-    });
+  return scopes.filter((s): s is string => typeof s === 'string').map(normalScope);
 }
 
 /** Checks one TrustPolicy against the compiled TrustStores (by metadata.name). */
@@ -102,17 +133,44 @@ export function checkPolicy(
     scopes: rawScopes(object.spec),
   };
   const observedGeneration = object.metadata.generation ?? 0;
-  const document = { version: '1.0', trustPolicies: [translated.statement] };
+  const grouped = hasSigners(translated.fields);
+  const own = translated.statement;
+  // With signers the policy's own members are checked with a neutral trust; the groups' own.
+  const document = { version: '1.0', trustPolicies: [grouped ? withNeutralTrust(own) : own] };
   const problems = [
     ...validateTrustPolicyDocument(document).map((e) => `${specMessage(e.message)} [${e.code}]`),
+    ...(grouped ? ownTrustProblems(own) : []),
     ...translated.problems,
     ...(selector.ok ? [] : [selector.message]),
   ];
-  if (problems.length > 0)
-    return { ...base, verdict: { ...notReady('InvalidSpec', problems), observedGeneration } };
-  const statement = parseTrustPolicyDocument(document).trustPolicies[0]!;
-  const stored = storeProblems(statement, stores);
+  const invalid = (list: string[]) => ({
+    ...base,
+    verdict: { ...notReady('InvalidSpec', list), observedGeneration },
+  });
+  if (problems.length > 0) return invalid(problems);
+  const parsed = parseTrustPolicyDocument(document).trustPolicies[0]!;
+  const compiled = compileRequirements(parsed, translated.fields, 'spec');
+  if (compiled.problems.length > 0) return invalid(compiled.problems);
+  const { statement, requirements } = compiled;
+  const stored = storeProblems(storeReferences(statement, requirements), stores);
   if (stored) return { ...base, verdict: { ...stored, observedGeneration } };
   const verdict = { ready: true, reason: 'Valid', message: READY_MESSAGE, observedGeneration };
-  return { ...base, statement, verdict };
+  return { ...base, statement, requirements, verdict };
+}
+
+/** A trust that always validates, standing in for the groups' while the policy's own members are checked. */
+function withNeutralTrust(statement: Record<string, unknown>): Record<string, unknown> {
+  const sv = statement['signatureVerification'];
+  const skip =
+    typeof sv === 'object' && sv !== null && (sv as { level?: unknown }).level === 'skip';
+  return skip ? statement : { ...statement, trustStores: ['ca:signers'], trustedIdentities: ['*'] };
+}
+
+/** With signers the groups carry the trust: the policy's own would be silently unused. */
+function ownTrustProblems(statement: Record<string, unknown>): string[] {
+  return (['trustStores', 'trustedIdentities'] as const)
+    .filter((key) => statement[key] !== undefined && statement[key] !== null)
+    .map(
+      (key) => `spec.${key}: must be absent when signers are given (each signer group has its own)`,
+    );
 }

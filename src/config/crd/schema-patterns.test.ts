@@ -99,6 +99,29 @@ const SCOPES = [
   'registry.example.com/a_-b',
   'registry.example.com/*',
   'reg_istry.example.com/app',
+  // Prefixes (docs/policy-reference.md): whole last component only, host in normal form.
+  'registry.example.com/team/*',
+  'registry.example.com/a/b_c/*',
+  'localhost:5000/*',
+  '[::1]:5000/*',
+  '127.0.0.1:5000/team/*',
+  'docker.io/*',
+  'docker.io/library/*',
+  'docker.io/nginx/*',
+  'index.docker.io/*',
+  'Registry.Example.com/team/*',
+  'registry.example.com:443/*',
+  'registry.example.com./team/*',
+  'localhost:05000/*',
+  '127.1/*',
+  'registry.example.com/team*',
+  'registry.example.com/*/app',
+  'registry.example.com/team/**',
+  'registry.example.com/Team/*',
+  'registry.example.com//*',
+  '*/*',
+  '*.example.com/*',
+  'registry.example.com/*/*',
 ];
 const STORES = [
   'ca:e2e',
@@ -138,6 +161,7 @@ describe('TrustPolicy CRD patterns', () => {
           fc.array(part, { minLength: 1, maxLength: 3 }),
         )
         .map(([domain, parts]) => `${domain}/${parts.join('/')}`)
+        .chain((s) => fc.constantFrom(s, `${s}/*`, `${s.slice(0, s.indexOf('/'))}/*`))
         .filter((s) => !beyondCel(s));
       fc.assert(
         fc.property(scope, (s) => celAccepts(s) === verifierAccepts(s)),
@@ -148,7 +172,13 @@ describe('TrustPolicy CRD patterns', () => {
     it('returns the same verdict for every spelling of a host, and its normal form', () => {
       fc.assert(
         fc.property(hostSpellings(), ({ normal, spelling }) => {
-          for (const s of [`${normal}/apps/x`, `${spelling}/apps/x`, `${spelling}/nginx`])
+          for (const s of [
+            `${normal}/apps/x`,
+            `${spelling}/apps/x`,
+            `${spelling}/nginx`,
+            `${spelling}/*`,
+            `${spelling}/apps/*`,
+          ])
             if (!beyondCel(s))
               expect({ s, cel: celAccepts(s) }).toEqual({ s, cel: verifierAccepts(s) });
           expect(celAccepts(`${normal}/apps/x`)).toBe(true);

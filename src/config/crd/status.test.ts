@@ -41,6 +41,8 @@ describe('policyStatus', () => {
       expect(policyStatus(policy(), READY, T0)).toEqual({
         observedGeneration: 4,
         conditions: [condition()],
+        signerGroups: 1,
+        referrerRequirements: 0,
       });
     });
   });
@@ -48,7 +50,16 @@ describe('policyStatus', () => {
   describe('when the status already says it', () => {
     it('returns undefined (no write)', () => {
       expect(
-        policyStatus(policy({ observedGeneration: 4, conditions: [condition()] }), READY, T1),
+        policyStatus(
+          policy({
+            observedGeneration: 4,
+            conditions: [condition()],
+            signerGroups: 1,
+            referrerRequirements: 0,
+          }),
+          READY,
+          T1,
+        ),
       ).toBeUndefined();
     });
   });
@@ -62,6 +73,8 @@ describe('policyStatus', () => {
       expect(policyStatus(current, READY, T1)).toEqual({
         observedGeneration: 4,
         conditions: [condition()],
+        signerGroups: 1,
+        referrerRequirements: 0,
       });
     });
   });
@@ -79,7 +92,35 @@ describe('policyStatus', () => {
             lastTransitionTime: '2026-11-22T11:30:00Z',
           }),
         ],
+        signerGroups: 1,
+        referrerRequirements: 0,
       });
+    });
+  });
+
+  describe('when the spec requires signed referrers', () => {
+    it('returns how many, for the printer column', () => {
+      const object = policy();
+      object.spec.requiredReferrers = [
+        { artifactType: 'application/spdx+json', signer: 'app' },
+        { artifactType: 'application/sarif+json', signer: 'app', maxAge: '168h' },
+      ];
+      expect(policyStatus(object, READY, T0)?.referrerRequirements).toBe(2);
+    });
+  });
+
+  describe('when the spec lists signer groups', () => {
+    it('returns how many, for the printer column (1 without signers, 0 for skip)', () => {
+      const object = policy();
+      expect(policyStatus(object, READY, T0)?.signerGroups).toBe(1);
+      object.spec.signers = [
+        { name: 'vendor', trustStores: ['ca:vendor'], trustedIdentities: ['*'] },
+        { name: 'org', trustStores: ['ca:org'], trustedIdentities: ['*'] },
+      ];
+      expect(policyStatus(object, READY, T0)?.signerGroups).toBe(2);
+      const skip = policy();
+      skip.spec.signatureVerification = { level: 'skip' };
+      expect(policyStatus(skip, READY, T0)?.signerGroups).toBe(0);
     });
   });
 

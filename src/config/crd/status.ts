@@ -2,7 +2,7 @@
 // (plus the certificates of a TrustStore). Undefined when the object already says it, so an
 // unchanged cluster causes no writes, and lastTransitionTime moves only when Ready flips.
 import { canonicalJson } from '../revision.js';
-import { MAX_STATUS_CERTIFICATES } from './trust-store-object.js';
+import { MAX_STATUS_CERTIFICATES, MAX_STATUS_CRLS } from './trust-store-object.js';
 import type {
   Condition,
   ObjectVerdict,
@@ -46,6 +46,20 @@ function readyCondition(
 
 const same = (a: unknown, b: unknown): boolean => canonicalJson(a) === canonicalJson(b);
 
+/** The spec's referrer requirements, counted as listed (valid or not), for the printer column. */
+const referrerCount = (object: TrustPolicyObject): number => {
+  const list: unknown = (object.spec as { requiredReferrers?: unknown } | undefined)
+    ?.requiredReferrers;
+  return Array.isArray(list) ? list.length : 0;
+};
+
+/** The spec's signer groups, counted as listed (valid or not): 1 for the single-statement form, 0 for skip. */
+const signerCount = (object: TrustPolicyObject): number => {
+  const spec = object.spec as { signers?: unknown; signatureVerification?: { level?: unknown } };
+  if (Array.isArray(spec?.signers)) return spec.signers.length;
+  return spec?.signatureVerification?.level === 'skip' ? 0 : 1;
+};
+
 /** The TrustPolicy status to write, or undefined when the object's status already says it. */
 export function policyStatus(
   object: TrustPolicyObject,
@@ -55,6 +69,8 @@ export function policyStatus(
   const status: TrustPolicyStatus = {
     observedGeneration: verdict.observedGeneration,
     conditions: [readyCondition(object.status?.conditions, verdict, now)],
+    signerGroups: signerCount(object),
+    referrerRequirements: referrerCount(object),
   };
   return same(status, object.status ?? {}) ? undefined : status;
 }
@@ -70,6 +86,7 @@ export function storeStatus(
     conditions: [readyCondition(object.status?.conditions, verdict, now)],
     certificates: verdict.certificates.slice(0, MAX_STATUS_CERTIFICATES),
     certificateCount: verdict.certificates.length,
+    ...(verdict.crls && { crls: verdict.crls.slice(0, MAX_STATUS_CRLS) }),
   };
   return same(status, object.status ?? {}) ? undefined : status;
 }

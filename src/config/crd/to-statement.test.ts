@@ -1,6 +1,6 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
-import { loadAllYaml } from '@kubernetes/client-node';
+import { loadAll } from 'js-yaml';
 import { describe, expect, it } from 'vitest';
 import { VECTORS } from '../../../test/support/vectors.js';
 import {
@@ -170,7 +170,7 @@ describe('fromNotationDocument', () => {
       const text = readFileSync(path.join(EXAMPLES, 'trustpolicy.json'), 'utf8');
       const document = JSON.parse(text) as TrustPolicyDocument;
       expect(parseTrustPolicyDocument(text).trustPolicies).toHaveLength(2);
-      const objects = loadAllYaml(
+      const objects = loadAll(
         readFileSync(path.join(EXAMPLES, 'trustpolicy.yaml'), 'utf8'),
       ) as TrustPolicyObject[];
       const fromJson = fromNotationDocument(document).map(toStatement);

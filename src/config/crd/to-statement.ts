@@ -4,6 +4,7 @@
 import type { TrustPolicyDocument, TrustPolicyStatement } from '../../verify/index.js';
 import { ADMISSION_ACTIONS, ON_ERROR_ACTIONS } from '../admission.js';
 import { ConfigError } from '../errors.js';
+import { pickRequirementFields, type RequirementFields } from '../requirements.js';
 import { DEFAULT_ADMISSION, type PolicyAdmission } from '../snapshot.types.js';
 import { compileSelector, type SelectorResult } from './selector.js';
 import { CRD_API_VERSION, type TrustPolicyObject, type TrustPolicySpec } from './types.js';
@@ -19,6 +20,8 @@ const STATEMENT_FIELDS = [
 export interface TranslatedPolicy {
   /** The notation statement as the object states it, not yet validated. */
   statement: Record<string, unknown>;
+  /** The requirement fields it gives (signers, signersRequired, userMetadata …), unchecked. */
+  fields: RequirementFields;
   /** Resolved (defaults filled in); only meaningful when `problems` is empty. */
   admission: PolicyAdmission;
   selector: SelectorResult;
@@ -56,7 +59,10 @@ function admissionOf(name: string, spec: Record<string, unknown>) {
   return { admission: { policy: name, action, onError, mutateDigest }, problems };
 }
 
-/** Splits a TrustPolicy into its notation statement, admission fields and namespace selector. */
+/**
+ * Splits a TrustPolicy into its notation statement, requirement fields, admission fields and
+ * namespace selector.
+ */
 export function toStatement(object: TrustPolicyObject): TranslatedPolicy {
   const name = object.metadata.name;
   const spec: Record<string, unknown> = isRecord(object.spec) ? object.spec : {};
@@ -64,7 +70,8 @@ export function toStatement(object: TrustPolicyObject): TranslatedPolicy {
   for (const field of STATEMENT_FIELDS) if (present(spec[field])) statement[field] = spec[field];
   const { admission, problems } = admissionOf(name, spec);
   if (!isRecord(object.spec)) problems.push('spec: must be an object');
-  return { statement, admission, selector: compileSelector(spec['namespaceSelector']), problems };
+  const selector = compileSelector(spec['namespaceSelector']);
+  return { statement, fields: pickRequirementFields(spec), admission, selector, problems };
 }
 
 /**

@@ -1,12 +1,21 @@
 // A TrustStore object → the verifier's TrustStore, validated as notation validates a store
-// directory (createTrustStore), plus what its status shows. Secrets and ConfigMaps are read from
-// the trust namespace only (the service's own): a TrustStore cannot make the service read a
-// Secret of another namespace, so RBAC stays one namespaced Role.
+// directory (createTrustStore), and the CRLs it supplies (`crlsFrom`, issue 15), plus what its
+// status shows. Secrets and ConfigMaps are read from the trust namespace only (the service's
+// own): a TrustStore cannot make the service read a Secret of another namespace, so RBAC stays
+// one namespaced Role.
 import { createHash } from 'node:crypto';
-import { createTrustStore, PolicyError, type TrustStore } from '../../verify/index.js';
+import {
+  createCrlBundle,
+  createTrustStore,
+  CrlBundleError,
+  PolicyError,
+  type CrlBundle,
+  type TrustStore,
+} from '../../verify/index.js';
 import type {
   CertificateStatus,
   ClusterState,
+  CrlStatus,
   KeyRef,
   ReadyReason,
   StoreVerdict,
@@ -24,10 +33,14 @@ export interface CompiledStore {
   verdict: StoreVerdict;
   /** Present when the store is Ready. */
   store?: TrustStore;
+  /** The CRLs of `crlsFrom`, when the store is Ready and names some. */
+  crls?: CrlBundle;
 }
 
 /** The most certificates a status lists (certificateCount still counts them all). */
 export const MAX_STATUS_CERTIFICATES = 256;
+/** The most CRLs a status lists. */
+export const MAX_STATUS_CRLS = 64;
 
 const STORE_TYPES: readonly string[] = ['ca', 'signingAuthority', 'tsa'];
 
@@ -61,13 +74,16 @@ function inline(spec: Record<string, unknown>): Source[] {
   });
 }
 
-function referenced(spec: Record<string, unknown>, sources: StoreSources): Source[] {
-  const raw = spec['certificatesFrom'] ?? [];
-  if (!Array.isArray(raw))
-    throw new StoreProblem('InvalidSpec', 'spec.certificatesFrom: must be a list');
+function referenced(
+  spec: Record<string, unknown>,
+  sources: StoreSources,
+  field: 'certificatesFrom' | 'crlsFrom',
+): Source[] {
+  const raw = spec[field] ?? [];
+  if (!Array.isArray(raw)) throw new StoreProblem('InvalidSpec', `spec.${field}: must be a list`);
   const missing: string[] = [];
   const found = raw.flatMap((item: unknown, i): Source[] => {
-    const at = `spec.certificatesFrom[${i}]`;
+    const at = `spec.${field}[${i}]`;
     const secret = isRecord(item) ? item['secretKeyRef'] : undefined;
     const configMap = isRecord(item) ? item['configMapKeyRef'] : undefined;
     const ref = secret ?? configMap;
@@ -116,7 +132,7 @@ function build(object: TrustStoreObject, sources: StoreSources): TrustStore {
       'InvalidSpec',
       `spec.type: ${JSON.stringify(type)} is not one of ${STORE_TYPES.join(', ')}`,
     );
-  const all = [...inline(spec), ...referenced(spec, sources)];
+  const all = [...inline(spec), ...referenced(spec, sources, 'certificatesFrom')];
   if (all.length === 0)
     throw new StoreProblem(
       'InvalidSpec',
@@ -139,19 +155,64 @@ function build(object: TrustStoreObject, sources: StoreSources): TrustStore {
   }
 }
 
+/** The CRLs of `crlsFrom` (none named: undefined); one that is not a CRL makes the store not Ready. */
+function crlsOf(object: TrustStoreObject, sources: StoreSources): CrlBundle | undefined {
+  const spec = object.spec as unknown as Record<string, unknown>;
+  const found = referenced(spec, sources, 'crlsFrom');
+  if (found.length === 0) return undefined;
+  try {
+    return createCrlBundle(found.map((s) => ({ data: s.data, source: s.name })));
+  } catch (err) {
+    if (err instanceof CrlBundleError) throw new StoreProblem('CrlInvalid', err.message);
+    throw new StoreProblem('CrlInvalid', 'the CRLs could not be parsed');
+  }
+}
+
+function crlStatus(crls: CrlBundle | undefined): CrlStatus[] | undefined {
+  return crls?.crls.map((c) => ({
+    issuer: c.issuer,
+    sha256Fingerprint: c.sha256,
+    thisUpdate: c.thisUpdate.toISOString(),
+    ...(c.nextUpdate && { nextUpdate: c.nextUpdate.toISOString() }),
+  }));
+}
+
+/** The CRL part of the Ready message: how many, and those already past their nextUpdate. */
+function crlMessage(crls: CrlStatus[] | undefined, now: Date): string {
+  if (crls === undefined) return '';
+  const count = `; ${crls.length} CRL${crls.length === 1 ? '' : 's'}`;
+  const stale = crls.filter(
+    (c) => c.nextUpdate === undefined || Date.parse(c.nextUpdate) <= now.getTime(),
+  );
+  if (stale.length === 0) return count;
+  const list = stale.map((c) => `"${c.issuer}" (nextUpdate ${c.nextUpdate ?? 'none'})`).join(', ');
+  return `${count}; out of date, so the revocation status of what they cover is unknown: ${list}`;
+}
+
 /**
- * Compiles one TrustStore: Ready with its certificates, or not Ready (InvalidSpec,
- * SourceNotFound, CertificateInvalid) with a message naming the field. Never throws for bad data.
+ * Compiles one TrustStore: Ready with its certificates and CRLs, or not Ready (InvalidSpec,
+ * SourceNotFound, CertificateInvalid, CrlInvalid) with a message naming the field. Never throws
+ * for bad data.
  */
 export function compileTrustStore(object: TrustStoreObject, sources: StoreSources): CompiledStore {
   const observedGeneration = object.metadata.generation ?? 0;
   try {
     const store = build(object, sources);
+    const crls = crlsOf(object, sources);
     const certificates = certificateStatus(store);
-    const message = readyMessage(certificates, sources.now);
+    const listed = crlStatus(crls);
+    const message = readyMessage(certificates, sources.now) + crlMessage(listed, sources.now);
     return {
       store,
-      verdict: { ready: true, reason: 'Valid', message, observedGeneration, certificates },
+      ...(crls && { crls }),
+      verdict: {
+        ready: true,
+        reason: 'Valid',
+        message,
+        observedGeneration,
+        certificates,
+        ...(listed && { crls: listed }),
+      },
     };
   } catch (err) {
     if (!(err instanceof StoreProblem)) throw err;

@@ -48,6 +48,12 @@ export interface TrustPolicySpec {
   trustStores?: string[];
   /** `"*"` alone or `x509.subject: <DN>` entries; absent for level skip. */
   trustedIdentities?: string[];
+  /** Required signed user metadata (single-statement form; with `signers`, per group). */
+  userMetadata?: Record<string, string>;
+  /** Several signer groups, each its own trust (then no top-level trustStores, trustedIdentities). */
+  signers?: SignerGroupSpec[];
+  /** How many of the signer groups must pass (default: all). */
+  signersRequired?: number;
   /** Namespaces this policy applies in (absent or empty: all). */
   namespaceSelector?: LabelSelector;
   /** Default Deny (the API server applies it). */
@@ -56,6 +62,23 @@ export interface TrustPolicySpec {
   onError?: OnError;
   /** Default true. */
   mutateDigest?: boolean;
+  /** Referrers (SBOMs, scan results …) the image must have, signed by a signer group. */
+  requiredReferrers?: { artifactType: string; signer: string; maxAge?: string }[];
+  /** What must carry the signatures of a multi-arch image (default Index). */
+  signedSubject?: 'Index' | 'EachPlatform' | 'Either';
+  /** `os/arch[/variant]` filter for EachPlatform and Either. */
+  platforms?: string[];
+}
+
+/** One signer group of a TrustPolicy: a notation statement's trust, under the policy's scopes. */
+export interface SignerGroupSpec {
+  /** A DNS label, named in denials (`org: … [CERT_CHAIN_UNTRUSTED]`). */
+  name: string;
+  trustStores: string[];
+  trustedIdentities: string[];
+  /** Default: the policy's signatureVerification. */
+  signatureVerification?: TrustPolicySpec['signatureVerification'];
+  userMetadata?: Record<string, string>;
 }
 
 export interface Condition {
@@ -70,6 +93,10 @@ export interface Condition {
 export interface TrustPolicyStatus {
   observedGeneration?: number;
   conditions?: Condition[];
+  /** How many signer groups the spec has (for the printer column). */
+  signerGroups?: number;
+  /** How many signed referrers the spec requires (for the printer column). */
+  referrerRequirements?: number;
 }
 
 export interface TrustPolicyObject {
@@ -97,6 +124,23 @@ export interface TrustStoreSpec {
   /** Inline PEM, each entry one or more certificates. */
   certificates?: string[];
   certificatesFrom?: CertificateSource[];
+  /**
+   * CRLs (PEM or DER) published into the cluster (issue 15): consulted instead of fetching for
+   * the CAs they belong to. Keys of Secrets or ConfigMaps in the trust namespace.
+   */
+  crlsFrom?: CertificateSource[];
+}
+
+/** One CRL a TrustStore supplies, as its status lists it. */
+export interface CrlStatus {
+  /** The CRL's issuer DN. */
+  issuer: string;
+  /** Lower-case hex SHA-256 of the DER. */
+  sha256Fingerprint: string;
+  /** RFC 3339. */
+  thisUpdate: string;
+  /** RFC 3339; past it, the CRL no longer vouches for anything (revocation unknown). */
+  nextUpdate?: string;
 }
 
 export interface CertificateStatus {
@@ -113,6 +157,8 @@ export interface TrustStoreStatus {
   certificates?: CertificateStatus[];
   /** How many certificates the store holds (for the printer column). */
   certificateCount?: number;
+  /** The CRLs of `crlsFrom` (the first 64). */
+  crls?: CrlStatus[];
 }
 
 export interface TrustStoreObject {
@@ -136,7 +182,7 @@ export interface ClusterState {
 
 /**
  * Why an object is (not) Ready. Reasons: Valid | InvalidSpec | TrustStoreNotFound |
- * TrustStoreNotReady | ScopeConflict | CertificateInvalid | SourceNotFound.
+ * TrustStoreNotReady | ScopeConflict | CertificateInvalid | CrlInvalid | SourceNotFound.
  */
 export interface ObjectVerdict {
   ready: boolean;
@@ -145,7 +191,11 @@ export interface ObjectVerdict {
   observedGeneration: number;
 }
 
-export type StoreVerdict = ObjectVerdict & { certificates: CertificateStatus[] };
+export type StoreVerdict = ObjectVerdict & {
+  certificates: CertificateStatus[];
+  /** The CRLs of `crlsFrom`; absent when it names none. */
+  crls?: CrlStatus[];
+};
 
 export type ReadyReason =
   | 'Valid'
@@ -154,4 +204,5 @@ export type ReadyReason =
   | 'TrustStoreNotReady'
   | 'ScopeConflict'
   | 'CertificateInvalid'
+  | 'CrlInvalid'
   | 'SourceNotFound';

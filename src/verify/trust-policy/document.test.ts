@@ -205,8 +205,8 @@ describe('parseTrustPolicyDocument', () => {
         'trustPolicies[0].registryScopes[0]',
       ],
       [
-        'a scope with a wildcard',
-        doc(statement({ registryScopes: ['registry.example.com/*'] })),
+        'a scope with a wildcard that is not the whole last component (a prefix is: scope.test.ts)',
+        doc(statement({ registryScopes: ['registry.example.com/*/app'] })),
         'SCOPE_INVALID',
         'trustPolicies[0].registryScopes[0]',
       ],

@@ -6,7 +6,12 @@ export {
   type TrustPolicyDocument,
   type TrustPolicyStatement,
 } from './document.js';
-export { isRepositoryName, selectTrustPolicy } from './scope.js';
+export {
+  isRepositoryName,
+  scopeSpecificity,
+  selectTrustPolicy,
+  statementSpecificity,
+} from './scope.js';
 export {
   leafSubject,
   matchesTrustedIdentity,

@@ -96,7 +96,8 @@ describe('chart on a real kube-apiserver', () => {
         .filter((l) => !/last-applied-configuration/.test(l));
       expect(warnings.join('\n').trim()).toBe('');
       expect(result.code).toBe(0);
-      const objects = ['notary-admission.yaml', 'webhooks.yaml'].flatMap((f) =>
+      const files = ['notary-admission.yaml', 'policyreport-crds.yaml', 'webhooks.yaml'];
+      const objects = files.flatMap((f) =>
         parseManifests(readFileSync(path.join(DEPLOY_DIR, f), 'utf8')),
       );
       expect(serverDryRuns(result.stdout)).toBe(objects.length);

@@ -23,10 +23,13 @@ const rulesOf = (objects: K8sObject[], kind: string): Record<string, Rule[]> =>
 
 const allRules = (byName: Record<string, Rule[]>): Rule[] => Object.values(byName).flat();
 
+/** Without Events and the background verifier: the admission webhook's own rights. */
+const QUIET = { 'events.enabled': 'false', 'scan.enabled': 'false' };
+
 describe('chart RBAC', () => {
   describe('when rendered with the default values', () => {
     it('T-53 ClusterRole reads our CRDs and Namespaces, patches our status, and no Secrets', async () => {
-      const roles = rulesOf(await render(), 'ClusterRole');
+      const roles = rulesOf(await render(QUIET), 'ClusterRole');
       expect(roles).toEqual({
         [NAME]: [
           {
@@ -58,13 +61,48 @@ describe('chart RBAC', () => {
     });
 
     it('T-53 Role in the release namespace covers Secrets and ConfigMaps, and no Leases', async () => {
-      const objects = await render();
+      const objects = await render(QUIET);
       const roles = objects.filter((o) => o.kind === 'Role');
       expect(roles.map((r) => [r.metadata.name, r.metadata.namespace])).toEqual([[NAME, NS]]);
-      // The service elects no leader, so it is given no Leases (reliability §3.2: "if").
+      // Without the scan no replica elects a leader, so none is given Leases.
       expect(roles[0]!['rules']).toEqual([
         { apiGroups: [''], resources: ['secrets', 'configmaps'], verbs: ['get', 'list', 'watch'] },
       ]);
+    });
+
+    it('adds Events, the workload kinds, PolicyReports and the scan Lease (issue 16)', async () => {
+      const objects = await render();
+      const cluster = rulesOf(objects, 'ClusterRole')[NAME]!;
+      expect(cluster.slice(3)).toEqual([
+        { apiGroups: ['events.k8s.io'], resources: ['events'], verbs: ['create', 'patch'] },
+        { apiGroups: [''], resources: ['pods'], verbs: ['list', 'watch'] },
+        {
+          apiGroups: ['apps'],
+          resources: ['deployments', 'statefulsets', 'daemonsets'],
+          verbs: ['list', 'watch'],
+        },
+        { apiGroups: ['batch'], resources: ['jobs', 'cronjobs'], verbs: ['list', 'watch'] },
+        {
+          apiGroups: ['wgpolicyk8s.io'],
+          resources: ['policyreports'],
+          verbs: ['get', 'list', 'create', 'patch', 'delete'],
+        },
+      ]);
+      const role = rulesOf(objects, 'Role')[NAME]!;
+      expect(role.slice(1)).toEqual([
+        { apiGroups: ['coordination.k8s.io'], resources: ['leases'], verbs: ['create'] },
+        {
+          apiGroups: ['coordination.k8s.io'],
+          resources: ['leases'],
+          resourceNames: [`${NAME}-scan`],
+          verbs: ['get', 'update'],
+        },
+      ]);
+      // Workloads are listed and watched, never read one by one, changed or deleted.
+      for (const rule of cluster.filter((r) =>
+        r.apiGroups.some((g) => ['apps', 'batch'].includes(g)),
+      ))
+        expect(rule.verbs).toEqual(['list', 'watch']);
     });
 
     it('T-53 binds each role to the service account of the release namespace only', async () => {

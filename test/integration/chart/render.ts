@@ -79,6 +79,8 @@ function documents(text: string): string[] {
 }
 
 const WEBHOOK_KINDS = /^kind: (Validating|Mutating)WebhookConfiguration$/m;
+/** The Policy Working Group's CRDs: a file of their own, to leave out where Kyverno has them. */
+const REPORT_CRDS = /^ {2}name: (cluster)?policyreports\.wgpolicyk8s\.io$/m;
 
 const HEADER = `# Rendered from charts/notary-admission by test/integration/chart/render.ts (do not edit):
 #   helm template ${DEPLOY_RELEASE} charts/notary-admission --namespace ${DEPLOY_RELEASE} \\
@@ -96,9 +98,11 @@ metadata:
     pod-security.kubernetes.io/enforce-version: latest`;
 
 /**
- * The files of deploy/: notary-admission.yaml (the Namespace, the CRDs and everything else) and
- * webhooks.yaml (the webhook configurations). `kubectl apply -f deploy/` reads them in name order,
- * so the webhooks come last; deleting webhooks.yaml first is the safe uninstall order (T-57).
+ * The files of deploy/: notary-admission.yaml (the Namespace, our CRDs and everything else),
+ * policyreport-crds.yaml (the PolicyReport CRDs, to skip where another tool installed them) and
+ * webhooks.yaml (the webhook configurations). `kubectl apply -f deploy/` reads them in name
+ * order, so the webhooks come last; deleting webhooks.yaml first is the safe uninstall order
+ * (T-57).
  */
 export async function renderDeploy(): Promise<Record<string, string>> {
   const docs = documents(
@@ -106,7 +110,11 @@ export async function renderDeploy(): Promise<Record<string, string>> {
   );
   const join = (parts: string[]): string => `${HEADER}---\n${parts.join('\n---\n')}\n`;
   return {
-    'notary-admission.yaml': join([NAMESPACE, ...docs.filter((d) => !WEBHOOK_KINDS.test(d))]),
+    'notary-admission.yaml': join([
+      NAMESPACE,
+      ...docs.filter((d) => !WEBHOOK_KINDS.test(d) && !REPORT_CRDS.test(d)),
+    ]),
+    'policyreport-crds.yaml': join(docs.filter((d) => REPORT_CRDS.test(d))),
     'webhooks.yaml': join(docs.filter((d) => WEBHOOK_KINDS.test(d))),
   };
 }

@@ -77,7 +77,8 @@ describe('chart webhook configurations', () => {
         expect(webhook.namespaceSelector).toEqual(exemptBy(['kube-system', NS]));
         expect(webhook.objectSelector).toBeUndefined();
         expect(operationsByResource(webhook)).toEqual(EXPECTED_RULES);
-        expect(webhook['sideEffects']).toBe('None');
+        // /validate writes Events, never for a dry run (docs/visibility.md); /mutate writes none.
+        expect(webhook['sideEffects']).toBe(p === '/validate' ? 'NoneOnDryRun' : 'None');
         expect(webhook['admissionReviewVersions']).toEqual(['v1']);
         expect(webhook['matchPolicy']).toBe('Equivalent');
         expect(webhook['failurePolicy']).toBe('Fail');
@@ -90,6 +91,12 @@ describe('chart webhook configurations', () => {
         });
       },
     );
+
+    it('declares sideEffects None on both when events.enabled is false', async () => {
+      const quiet = await render({ 'events.enabled': 'false' });
+      for (const kind of ['ValidatingWebhookConfiguration', 'MutatingWebhookConfiguration'])
+        expect(webhooksOf(quiet, kind)[0]!['sideEffects']).toBe('None');
+    });
 
     it('T-51 mutating webhook is reinvoked after other mutations (IfNeeded)', () => {
       const [webhook] = webhooksOf(objects, 'MutatingWebhookConfiguration');

@@ -11,8 +11,8 @@ import {
   type KubernetesSource,
   type KubernetesSourceOptions,
   type SourceError,
-} from '../../../src/config/kubernetes-source.js';
-import { customObjectsPatch } from '../../../src/config/k8s/status-writer.js';
+  customObjectsPatch,
+} from '../../../src/kube/index.js';
 import { makePki, startControlPlane, type ControlPlane, type Pki } from '../../harness/index.js';
 
 const CRD_DIR = path.resolve('charts/notary-admission/crds');

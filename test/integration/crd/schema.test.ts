@@ -324,6 +324,83 @@ describe('TrustPolicy and TrustStore CRDs', () => {
     });
   });
 
+  describe('when a policy has signer groups (issue 14)', () => {
+    const groups = [
+      { name: 'vendor', trustStores: ['ca:e2e'], trustedIdentities: ['*'] },
+      { name: 'org', trustStores: ['ca:e2e'], trustedIdentities: ['*'] },
+    ];
+    const grouped = (spec: Record<string, unknown>) => {
+      const object = strictPolicy('grouped', { signers: groups });
+      const rest: Record<string, unknown> = { ...object.spec };
+      delete rest['trustStores'];
+      delete rest['trustedIdentities'];
+      return { ...object, spec: { ...rest, ...spec } };
+    };
+
+    it('accepts groups with a signersRequired and compiles them Ready', async () => {
+      expect((await create(grouped({ signersRequired: 1 }))).stderr).toBe('');
+      const compiled = compileCluster(await clusterState(), OPTIONS);
+      expect(compiled.policies.get('grouped')).toMatchObject({ ready: true });
+    });
+
+    it.each([
+      [
+        'a group without trust stores',
+        { signers: [{ name: 'org', trustedIdentities: ['*'] }] },
+        'spec.signers[0].trustStores: Required value',
+      ],
+      [
+        'a group without identities',
+        { signers: [{ name: 'org', trustStores: ['ca:e2e'], trustedIdentities: [] }] },
+        'spec.signers[0].trustedIdentities: Invalid value: 0',
+      ],
+      [
+        'duplicate group names',
+        { signers: [groups[0], { ...groups[1], name: 'vendor' }] },
+        'spec.signers[1]: Duplicate value: map[string]interface {}{"name":"vendor"}',
+      ],
+      [
+        'a group that skips',
+        { signers: [{ ...groups[0], signatureVerification: { level: 'skip' } }] },
+        'spec.signers[0].signatureVerification.level: Unsupported value: "skip"',
+      ],
+      [
+        'skip with signers',
+        { signatureVerification: { level: 'skip' }, registryScopes: ['registry.example.com/a'] },
+        'a policy with level skip verifies nothing, so it cannot set signers, signersRequired or userMetadata',
+      ],
+      [
+        'trust of its own beside signers',
+        { trustStores: ['ca:e2e'] },
+        'spec.signers: Forbidden: with signers, each signer group has its own trustStores',
+      ],
+      [
+        'user metadata beside signers',
+        { userMetadata: { buildId: '42' } },
+        'spec.signers: Forbidden: with signers',
+      ],
+      [
+        'signersRequired above the groups',
+        { signersRequired: 3 },
+        'spec.signersRequired: Invalid value: "object": signersRequired needs signers, and at most as many as there are signer groups',
+      ],
+    ])('refuses %s', async (_, spec, message) => {
+      const result = await create(grouped(spec));
+      expect(result.code).not.toBe(0);
+      expect(result.stderr).toContain(message);
+    });
+
+    it('refuses signersRequired without signers', async () => {
+      const result = await create(strictPolicy('single', { signersRequired: 1 }));
+      expect(result.stderr).toContain('spec.signersRequired: Invalid value');
+    });
+
+    it('accepts user metadata on a single-statement policy', async () => {
+      const result = await create(strictPolicy('single', { userMetadata: { buildId: '42' } }));
+      expect(result.stderr).toBe('');
+    });
+  });
+
   describe('when the admission fields are left out', () => {
     it('returns the object with action Deny, onError Deny and mutateDigest true', async () => {
       expect((await create(strictPolicy('defaults'))).stderr).toBe('');
@@ -363,15 +440,19 @@ describe('TrustPolicy and TrustStore CRDs', () => {
         'LEVEL',
         'ACTION',
         'SCOPES',
+        'SIGNERS',
+        'REFERRERS',
         'READY',
         'REASON',
         'AGE',
       ]);
-      expect(row?.split(/\s+/).slice(0, 6)).toEqual([
+      expect(row?.split(/\s+/).slice(0, 8)).toEqual([
         'columns',
         'strict',
         'Warn',
         'registry.example.com/team/app',
+        '1',
+        '0',
         'True',
         'Valid',
       ]);

@@ -120,13 +120,16 @@ describe.each(setups)('RegistryClient on $kind with $auth auth', ({ kind, auth }
     },
   );
 
-  it('lists the platform manifests of the multi-arch index', async () => {
+  it('lists the platform manifests of the multi-arch index, from a descriptor or a digest', async () => {
     const ref = parseReference(multi.reference);
     const desc = await client.resolve(ref);
-    const platforms = await client.platforms(ref, desc);
-    expect(platforms.map((p) => [p.digest, p.platform?.architecture])).toEqual(
-      multi.platforms.map((p) => [p.digest, p.platform?.architecture]),
-    );
+    for (const artifact of [desc, multi.digest]) {
+      const { artifact: index, manifests } = await client.platforms(ref, artifact);
+      expect(index).toEqual(desc);
+      expect(manifests.map((p) => [p.digest, p.platform?.architecture])).toEqual(
+        multi.platforms.map((p) => [p.digest, p.platform?.architecture]),
+      );
+    }
   });
 
   it('counts the requests of one cold verification input set', async () => {

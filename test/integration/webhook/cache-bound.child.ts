@@ -4,7 +4,7 @@
 import { createHash } from 'node:crypto';
 import { getHeapStatistics } from 'node:v8';
 import { cacheKey, LruVerdictCache, type Outcome } from '../../../src/cache/index.js';
-import type { CachedVerdict } from '../../../src/webhook/verdict.js';
+import type { CachedVerdict } from '../../../src/pipeline/index.js';
 
 const DIGESTS = 100_000;
 const MAX_ENTRIES = 10_000;

@@ -1,0 +1,229 @@
+// The two servers under comparison, each a whole process pinned to one core with `taskset`:
+// - ours: `node dist/cli.js serve` (src/ built with tsc, not run through tsx), answering an
+//   AdmissionReview for a Pod on POST /validate;
+// - Ratify: `ratify serve --http … --cert-dir …`, answering Gatekeeper's external-data
+//   ProviderRequest (a list of image keys) on POST /ratify/gatekeeper/v1/verify.
+// Both over HTTPS with the same serving certificate (TLS 1.3, keep-alive) at log level warn.
+import { spawn, execFileSync, type ChildProcess } from 'node:child_process';
+import { closeSync, copyFileSync, mkdirSync, openSync, symlinkSync } from 'node:fs';
+import net from 'node:net';
+import path from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { freePort } from '../../test/harness/process.js';
+import { findTool, TOOLS_DIR, VERSIONS } from '../../test/harness/tools.js';
+import { makeWorkdir } from '../../test/harness/workdir.js';
+import { podReview } from '../../test/support/reviews.js';
+import { writeRatifyConfig, type PeerBench } from './setup.js';
+
+export type PeerName = 'ours' | 'ratify';
+export const LABEL: Record<PeerName, string> = {
+  ours: 'notary-admission serve',
+  ratify: `ratify serve ${VERSIONS['ratify'] ?? ''}`.trim(),
+};
+
+/** How a load generator checks an answer: an allowed AdmissionReview, or every key verified. */
+export type Check = 'admission' | 'externaldata';
+
+/** One request body with a slot for a fresh uid (`${prefix}${uid}${suffix}`; Ratify has none). */
+export interface Body {
+  prefix: string;
+  suffix: string;
+}
+
+export interface PeerServer {
+  name: PeerName;
+  pid: number;
+  url: string;
+  path: string;
+  check: Check;
+  /** The request that verifies `refs`. */
+  body(refs: string[]): Body;
+  /** Wall time from spawn until the port accepted a TCP connection. */
+  listeningMs: number;
+  spawnedAt: number;
+  close(): Promise<void>;
+}
+
+export interface ServerOptions {
+  /** The core both servers are pinned to. */
+  cpu: number;
+  /** Verdict cache on (5 minutes for both) or off (every request verifies). */
+  cache: boolean;
+  /** A name for the files of this start. */
+  tag: string;
+}
+
+let built: { cli: string; source: string } | undefined;
+
+/**
+ * Builds our CLI once with tsc (tsc emits even if an in-progress file elsewhere has type errors):
+ * from the working tree, or with BENCH_PEERS_REF=<commit> from that commit (`git archive`, for a
+ * baseline while others edit src/). Returns the CLI's path and what it was built from.
+ */
+export function ourCli(): { cli: string; source: string } {
+  if (built !== undefined) return built;
+  const ref = process.env['BENCH_PEERS_REF'];
+  let root = process.cwd();
+  let source = 'the working tree';
+  if (ref !== undefined) {
+    const commit = execFileSync('git', ['rev-parse', '--short', ref], { encoding: 'utf8' }).trim();
+    root = makeWorkdir(`peers-src-${commit}`);
+    const files = ['src', 'package.json', 'tsconfig.json', 'tsconfig.build.json'];
+    execFileSync('sh', ['-c', `git archive ${commit} ${files.join(' ')} | tar -x -C ${root}`]);
+    symlinkSync(path.resolve('node_modules'), path.join(root, 'node_modules'));
+    source = `commit ${commit}`;
+  }
+  const out =
+    ref === undefined
+      ? path.resolve('node_modules/.cache/notary-admission-peers/dist')
+      : path.join(root, 'dist');
+  const tsc = path.resolve('node_modules/.bin/tsc');
+  const project = path.join(root, 'tsconfig.build.json');
+  try {
+    execFileSync(tsc, ['-p', project, '--outDir', out, '--sourceMap', 'false'], {
+      stdio: 'ignore',
+    });
+  } catch {
+    // type errors elsewhere: the JavaScript is still emitted
+  }
+  built = { cli: path.join(out, 'cli.js'), source };
+  return built;
+}
+
+/** The Ratify binary the installer built on request (`npm run tools -- --peers`). */
+export function ratifyBin(): string {
+  const found = findTool('ratify');
+  if (found === undefined)
+    throw new Error(
+      `ratify is not installed: run \`npm run tools -- --peers\` (builds it into ${TOOLS_DIR})`,
+    );
+  return found;
+}
+
+async function accepts(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const socket = net.connect(port, '127.0.0.1');
+    socket.once('connect', () => {
+      socket.destroy();
+      resolve(true);
+    });
+    socket.once('error', () => resolve(false));
+  });
+}
+
+const admissionBody = (refs: string[]): Body => {
+  const marker = '__PEERS_UID__';
+  const [prefix = '', suffix = ''] = JSON.stringify(podReview({ images: refs, uid: marker })).split(
+    marker,
+  );
+  return { prefix, suffix };
+};
+
+const providerBody = (refs: string[]): Body => ({
+  prefix: JSON.stringify({
+    apiVersion: 'externaldata.gatekeeper.sh/v1alpha1',
+    kind: 'ProviderRequest',
+    request: { keys: refs },
+  }),
+  suffix: '',
+});
+
+function ourCommand(b: PeerBench, port: number, o: ServerOptions): string[] {
+  const flags = [
+    ...['serve', '--host', '127.0.0.1', '--port', String(port), '--metrics-port', '0'],
+    ...['--tls-cert', b.tls.certPath, '--tls-key', b.tls.keyPath, '--log-level', 'warn'],
+    ...['--trust-policy', b.policyPath, '--trust-store', b.storeDir],
+    ...b.hosts.flatMap((h) => ['--insecure-registry', h]),
+    ...['--allow-private-network', 'all', '--no-mutating-webhook', '--cache-ttl', '5m'],
+    ...(b.registry.credentials ? ['--registry-credentials', b.credentialsPath] : []),
+    ...(o.cache ? [] : ['--no-cache']),
+  ];
+  return [process.execPath, ourCli().cli, ...flags];
+}
+
+function ratifyCommand(b: PeerBench, port: number, o: ServerOptions): string[] {
+  const certDir = path.join(b.dir, 'ratify-tls');
+  mkdirSync(certDir, { recursive: true });
+  copyFileSync(b.tls.certPath, path.join(certDir, 'tls.crt'));
+  copyFileSync(b.tls.keyPath, path.join(certDir, 'tls.key'));
+  const flags = [
+    ...['serve', '--http', `127.0.0.1:${port}`, '--cert-dir', certDir],
+    ...['--config', writeRatifyConfig(b, o.tag)],
+    ...(o.cache ? ['--cache-enabled', '--cache-ttl', '5m'] : []),
+  ];
+  return [ratifyBin(), ...flags];
+}
+
+/** Starts one server pinned to `o.cpu` and waits until it listens. */
+export async function startPeer(
+  name: PeerName,
+  b: PeerBench,
+  o: ServerOptions,
+): Promise<PeerServer> {
+  const port = await freePort();
+  const command = name === 'ours' ? ourCommand(b, port, o) : ratifyCommand(b, port, o);
+  const log = openSync(path.join(b.dir, `${name}-${o.tag}.log`), 'a');
+  // Ratify keeps its default certificate folder and plugin path under $HOME: a fresh one each start.
+  const env = {
+    ...process.env,
+    HOME: makeWorkdir(`peers-home-${name}`),
+    RATIFY_LOG_LEVEL: process.env['RATIFY_LOG_LEVEL_OVERRIDE'] ?? 'warn',
+  };
+  const spawnedAt = performance.now();
+  // taskset sets the affinity and execs the server: the child's pid is the server's.
+  const child: ChildProcess = spawn('taskset', ['-c', String(o.cpu), ...command], {
+    env,
+    stdio: ['ignore', log, log],
+  });
+  closeSync(log);
+  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+  const deadline = spawnedAt + 30_000;
+  while (!(await accepts(port))) {
+    if (child.exitCode !== null)
+      throw new Error(`${name} exited (${child.exitCode}); see ${b.dir}`);
+    if (performance.now() > deadline) throw new Error(`${name} did not listen within 30 s`);
+    await sleep(1);
+  }
+  const listeningMs = performance.now() - spawnedAt;
+  return {
+    name,
+    pid: child.pid ?? -1,
+    url: `https://127.0.0.1:${port}`,
+    path: name === 'ours' ? '/validate?timeout=10s' : '/ratify/gatekeeper/v1/verify',
+    check: name === 'ours' ? 'admission' : 'externaldata',
+    body: name === 'ours' ? admissionBody : providerBody,
+    listeningMs,
+    spawnedAt,
+    close: async () => {
+      if (child.exitCode !== null) return;
+      child.kill('SIGKILL'); // both drain gracefully on SIGTERM (ours for 5 s): not measured here
+      await exited;
+    },
+  };
+}
+
+/** Starts a server, runs `fn` with it and closes it whatever happens. */
+export async function withPeer<T>(
+  name: PeerName,
+  b: PeerBench,
+  o: ServerOptions,
+  fn: (s: PeerServer) => Promise<T>,
+): Promise<T> {
+  const s = await startPeer(name, b, o);
+  try {
+    return await fn(s);
+  } finally {
+    await s.close();
+  }
+}
+
+/** Both servers at once (started one after the other), for runs that alternate between them. */
+export async function withPeers<T>(
+  b: PeerBench,
+  o: ServerOptions,
+  fn: (servers: Record<PeerName, PeerServer>) => Promise<T>,
+): Promise<T> {
+  return withPeer('ours', b, o, (ours) =>
+    withPeer('ratify', b, o, (ratify) => fn({ ours, ratify })),
+  );
+}

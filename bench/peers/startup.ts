@@ -1,0 +1,46 @@
+// Start-up of each server: from spawn until its port accepts a TCP connection, and until it has
+// answered its first verification request over HTTPS (sent as soon as the port accepts; that
+// first verification is cold for the new process: registry fetch and first sight of the signer).
+import type { PushedImage } from '../../test/harness/index.js';
+import { env, median, num, ORDER, table } from './md.js';
+import { rssBytes } from './proc.js';
+import { LABEL, withPeer, type PeerName } from './servers.js';
+import type { PeerBench } from './setup.js';
+import { SERVER_CPU, withClient } from './warm.js';
+
+const STARTS = env('BENCH_PEERS_STARTS', 6);
+
+export async function startupPart(b: PeerBench, image: PushedImage): Promise<string> {
+  const listening: Record<PeerName, number[]> = { ours: [], ratify: [] };
+  const first: Record<PeerName, number[]> = { ours: [], ratify: [] };
+  const rss: Record<PeerName, number[]> = { ours: [], ratify: [] };
+  const once = (k: number, name: PeerName) =>
+    withPeer(name, b, { cpu: SERVER_CPU, cache: true, tag: `start-${k}` }, (s) =>
+      withClient(b, s, async (verify) => {
+        await verify([image.reference]);
+        first[name].push(performance.now() - s.spawnedAt);
+        listening[name].push(s.listeningMs);
+        rss[name].push(rssBytes(s.pid) / 2 ** 20);
+      }),
+    );
+  for (let k = 0; k < STARTS; k++) for (const name of ORDER[k % 2]!) await once(k, name);
+  const range = (v: number[]): string =>
+    `${num(median(v))} (${num(Math.min(...v))}–${num(Math.max(...v))})`;
+  const rows = (['ours', 'ratify'] as const).map((name) => [
+    LABEL[name],
+    STARTS,
+    range(listening[name]),
+    range(first[name]),
+    range(rss[name]),
+  ]);
+  return table(
+    [
+      '<server',
+      'starts',
+      'spawn → port accepts, ms: median (range)',
+      'spawn → first verification answered, ms',
+      'RSS after it, MiB',
+    ],
+    rows,
+  );
+}
