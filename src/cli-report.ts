@@ -4,6 +4,8 @@ import {
   classifyRegistryError,
   loggedFailures,
   type ClassifiedFailure,
+  type ComputedVerification,
+  type DctVerification,
   type ImageInput,
   type ImageVerification,
   type PolicyVerdict,
@@ -50,6 +52,18 @@ export interface VerifyReport {
   error?: { code: string; message: string };
   /** Each signer group of a policy that has several (issue 14), in the policy's order. */
   groups?: GroupReport[];
+  /** Docker Content Trust (issue 18): `--dct-server`, or a policy's `dct` that was asked. */
+  dct?: DctReport;
+}
+
+/** The DCT part of a report: where the trust data came from and what it vouched for. */
+export interface DctReport {
+  server: string;
+  /** The repository's name on the Notary server. */
+  gun: string;
+  /** The tag whose target vouches for the digest, and the role that signed it. */
+  tag?: string;
+  role?: string;
 }
 
 /** One signer group's account: the signature that passed it, or why none did. */
@@ -173,17 +187,37 @@ function reportGroups(base: ReportBase, v: Extract<ImageVerification, { groups: 
 }
 
 /** The report of one verification: the verifier's full account, or why the registry stopped it. */
-export function reportVerification(base: ReportBase, v: ImageVerification): VerifyReport {
+export function reportVerification(base: ReportBase, v: ComputedVerification): VerifyReport {
+  if ('dct' in v) return reportWithDct(base, v);
   if ('outcome' in v) return withVerdict(reportOutcome(base, v.outcome), v);
   if ('groups' in v) return reportGroups(base, v);
   return withVerdict(reportFailure(base, v.stopped), v);
+}
+
+/** Notation's account, then what Docker Content Trust said (issue 18): the verdict decides. */
+function reportWithDct(base: ReportBase, v: DctVerification): VerifyReport {
+  const notation = reportVerification(base, v.notation);
+  const dct: DctReport | undefined =
+    v.dct === 'window-closed'
+      ? undefined
+      : {
+          server: v.policy.server,
+          gun: v.dct.gun,
+          ...(v.dct.verified && { tag: v.dct.target.name, role: v.dct.target.role }),
+        };
+  const report = { ...notation, ...(dct && { dct }) };
+  const verdict = v.verdict.verdict;
+  if (verdict.result !== 'verified') return withVerdict(report, v);
+  const passed: VerifyReport = { ...report, verified: true, inconclusive: false };
+  delete passed.error;
+  return passed;
 }
 
 /**
  * A required referrer or a platform manifest (issue 14) can fail an image whose signatures
  * passed, or fail it definitively where they could not be had: the verdict has the last word.
  */
-function withVerdict(report: VerifyReport, v: ImageVerification): VerifyReport {
+function withVerdict(report: VerifyReport, v: ComputedVerification): VerifyReport {
   const verdict = v.verdict.verdict;
   if (verdict.result === 'verified') return report;
   const error = { code: verdict.code, message: verdict.reason };

@@ -6,7 +6,8 @@ import { readFile } from 'node:fs/promises';
 import { ConfigError } from './config/errors.js';
 import { loadFileSnapshot } from './config/file-snapshot.js';
 import type { VerifySettings } from './config/settings.js';
-import type { Snapshot } from './config/snapshot.types.js';
+import type { DctAlternative, Snapshot } from './config/snapshot.types.js';
+import { printDctText, readDctPolicy, verifyDctReference, type DctRun } from './cli-dct.js';
 import { choosePolicy, computeVerification, resolveArtifact } from './pipeline/index.js';
 import {
   createRevocationFetcher,
@@ -55,12 +56,10 @@ async function readConfigFile(file: string, what: string): Promise<string> {
   }
 }
 
-/** The registry client as the settings describe it (CA bundles and credentials read here). */
-async function createRegistry(
+/** The registry CA bundles and credentials the settings name, read. */
+async function readRegistryFiles(
   settings: VerifySettings,
-  deps: VerifyDeps,
-  ref: ImageReference,
-): Promise<RegistryClient> {
+): Promise<{ caBundles: Record<string, string>; credentials?: string }> {
   const caBundles: Record<string, string> = {};
   for (const [host, file] of Object.entries(settings.registryCaFiles))
     caBundles[host] = await readConfigFile(file, `registry CA bundle for ${host}`);
@@ -68,6 +67,16 @@ async function createRegistry(
     settings.registryCredentialsFile === undefined
       ? undefined
       : await readConfigFile(settings.registryCredentialsFile, 'registry credentials');
+  return { caBundles, ...(credentials !== undefined && { credentials }) };
+}
+
+/** The registry client as the settings describe it. */
+function createRegistry(
+  settings: VerifySettings,
+  deps: VerifyDeps,
+  ref: ImageReference,
+  { caBundles, credentials }: Awaited<ReturnType<typeof readRegistryFiles>>,
+): RegistryClient {
   return new RegistryClient({
     caBundles,
     ...(credentials !== undefined && { credentials }),
@@ -143,6 +152,18 @@ async function verifyReference(run: Run): Promise<VerifyReport> {
   }
 }
 
+/** `--dct-server`: the image's Docker Content Trust, printed (cli-dct.ts). */
+async function runDct(run: DctRun, io: VerifyIo): Promise<number> {
+  try {
+    const report = await verifyDctReference(run);
+    if (run.settings.output === 'json') printJson(report, io);
+    else printDctText(report, io);
+    return exitCodeOf(report);
+  } finally {
+    await run.registry.close();
+  }
+}
+
 function usageError(err: unknown, io: VerifyIo): number {
   if (!(err instanceof ConfigError) && !isRegistryError(err)) throw err;
   io.err(`Error: ${err.message}${err instanceof ConfigError ? '' : ` [${err.code}]`}\n`);
@@ -162,19 +183,26 @@ export async function runVerify(
   const now = deps.now ?? Date.now;
   const warnings: string[] = [];
   let ref: ImageReference;
-  let snapshot: Snapshot;
+  let snapshot: Snapshot | undefined;
+  let dct: DctAlternative | undefined;
   let registry: RegistryClient;
+  let files: Awaited<ReturnType<typeof readRegistryFiles>>;
   try {
     ref = parseReference(settings.reference);
-    snapshot = await loadFileSnapshot({
-      trustPolicyPath: settings.trustPolicyPath,
-      trustStoreDir: settings.trustStoreDir,
-      onWarning: (w) => warnings.push(`trust store ${w.store}: ${w.path}: ${w.message}`),
-    });
-    registry = await createRegistry(settings, deps, ref);
+    // --dct-server: Docker Content Trust instead of notation's trust policy (cli-dct.ts).
+    if (settings.dct) dct = await readDctPolicy(settings.dct);
+    else
+      snapshot = await loadFileSnapshot({
+        trustPolicyPath: settings.trustPolicyPath,
+        trustStoreDir: settings.trustStoreDir,
+        onWarning: (w) => warnings.push(`trust store ${w.store}: ${w.path}: ${w.message}`),
+      });
+    files = await readRegistryFiles(settings);
+    registry = createRegistry(settings, deps, ref, files);
   } catch (err) {
     return usageError(err, io);
   }
+  if (dct) return runDct({ settings, policy: dct, ref, registry, now, warnings, deps, files }, io);
   const fetcher =
     settings.revocation === 'online'
       ? createRevocationFetcher({
@@ -189,7 +217,7 @@ export async function runVerify(
     const report = await verifyReference({
       settings,
       ref,
-      snapshot,
+      snapshot: snapshot!,
       registry,
       revocation,
       now,

@@ -15,8 +15,14 @@ import {
 } from './config/index.js';
 import { createPullSecretResolver, loadKubeConfig, openKubernetesSource } from './kube/index.js';
 import { mirrorTable, pipelineRouting, registryWiring } from './main-registry.js';
+import { selfManagedServing, type SelfManagedServing } from './main-tls.js';
 import { visibilityWiring, type Visibility } from './main-visibility.js';
-import { createImageVerifier, type CachedVerdict } from './pipeline/index.js';
+import {
+  createDctContext,
+  createImageVerifier,
+  withNamespaceLayer,
+  type CachedVerdict,
+} from './pipeline/index.js';
 import {
   createRevocationFetcher,
   DEFAULT_GUARD_SETTINGS,
@@ -55,6 +61,8 @@ export interface Service {
   logger: Logger;
   /** Events, the background verifier and its Lease (issue 16; the Kubernetes source only). */
   visibility: Visibility;
+  /** Self-managed serving certificates (`--tls-secret`, issue 19). */
+  selfManagedTls?: SelfManagedServing;
   /** Graceful: unready at once, keep answering for the drain delay, then close. */
   shutdown(): Promise<void>;
   /** Immediate close (tests). */
@@ -71,6 +79,8 @@ export interface ServiceOverrides {
   resolver?: HostResolver;
   /** PEM CAs trusted for cloud identity endpoints (tests: a local Entra ID over HTTPS). */
   cloudCa?: string;
+  /** Self-managed TLS: between two looks at the caBundle (default 10 s; tests: shorter). */
+  tlsResyncMs?: number;
 }
 
 /**
@@ -138,6 +148,7 @@ async function policySource({ settings, metrics, logger }: Wiring): Promise<Serv
       kubeConfig: loadKubeConfig(settings.kubeconfig),
       trustNamespace: settings.trustNamespace,
       noMatch: settings.noMatch,
+      ...(settings.maxExceptionMs !== undefined && { maxExceptionMs: settings.maxExceptionMs }),
       onError: (err) => {
         metrics.policyReload('error');
         logger.error({ err }, 'policy source: Kubernetes API call failed');
@@ -209,10 +220,19 @@ async function pipeline(w: Wiring, policies: ServicePolicies) {
   // OCSP/CRL online or not, each snapshot's CRL bundle first; where mirrors serve images.
   const routing = pipelineRouting(settings.revocation, fetcher, mirrors);
   const cache = cacheFor(settings, metrics, now);
+  // Docker Content Trust (issue 18): the Notary servers policies name are configuration, reached
+  // with the registries' transport rules, CA bundles, credentials and proxy.
+  const dct = createDctContext({
+    ...wiring,
+    ...guard,
+    insecureRegistries: settings.insecureRegistries,
+    now,
+  });
   const verifyImage = createImageVerifier({
     registry,
     cache,
     ...routing,
+    dct,
     now,
     maxSignatures: settings.maxSignatures,
     onVerification: ({ result, seconds }) => metrics.verificationDuration(result, seconds),
@@ -230,13 +250,15 @@ async function pipeline(w: Wiring, policies: ServicePolicies) {
       registry,
       cache,
       ...routing,
+      dct,
       now,
       maxSignatures: settings.maxSignatures,
     },
     ...(pullSecrets && { pullSecrets }),
   });
   const handleReview = createReviewHandler({
-    verifyImage,
+    // Issue 17: a namespace's own NamespaceTrustPolicies are a second layer every image passes.
+    verifyImage: withNamespaceLayer(verifyImage),
     policies: () => policies.current(),
     budget: {
       defaultMs: settings.defaultTimeoutMs,
@@ -259,14 +281,27 @@ async function pipeline(w: Wiring, policies: ServicePolicies) {
   const close = async () => {
     await visibility.close();
     closeWiring();
-    return Promise.allSettled([registry.close(), fetcher.close()]);
+    return Promise.allSettled([registry.close(), fetcher.close(), dct.close()]);
   };
   return { cache, handleReview, visibility, close };
 }
 
-/** The serving certificate, hot-reloaded into the running server. */
+/** The serving certificate: from files, hot-reloaded; or self-managed in a Secret (issue 19). */
 async function serving(w: Wiring, server: () => HttpsServer) {
   const { settings, metrics, logger } = w;
+  if (settings.policySource === 'kubernetes' && settings.selfManagedTls) {
+    const tls = settings.selfManagedTls;
+    const resync = w.overrides.tlsResyncMs;
+    const kept = await selfManagedServing({
+      settings,
+      tls,
+      metrics,
+      logger,
+      server,
+      ...(resync !== undefined && { resyncMs: resync }),
+    });
+    return { caPath: undefined, options: kept.options, close: kept.close, ready: kept.ready, kept };
+  }
   const pair = await servingTls(settings);
   const tls = await loadServingTls(pair);
   metrics.tlsCertificateExpiry(tls.leaf.notAfter);
@@ -287,7 +322,13 @@ async function serving(w: Wiring, server: () => HttpsServer) {
         );
     },
   });
-  return { caPath: pair.caPath, options: httpsServerOptions(tls), reloader };
+  return {
+    caPath: pair.caPath,
+    options: httpsServerOptions(tls),
+    close: () => reloader.close(),
+    ready: () => true,
+    kept: undefined,
+  };
 }
 
 /** Starts the webhook as `serve` configures it; resolves once it listens. */
@@ -311,7 +352,7 @@ export async function startService(
   const webhook = buildApp({
     handleReview,
     logger,
-    ready: () => policies.current() !== undefined,
+    ready: () => policies.current() !== undefined && tls.ready(),
     https: tls.options,
     keepAliveTimeoutMs: settings.keepAliveTimeoutMs,
     maxInFlight: settings.maxInFlight,
@@ -334,13 +375,21 @@ export async function startService(
   const close = (): Promise<void> =>
     (closed ??= (async () => {
       drainAbort.abort();
+      console.log('T', 'drainAbort.abort();', Date.now() % 1e6);
       await webhook.app.close();
+      console.log('T', 'await webhook.app.close();', Date.now() % 1e6);
       clearInterval(pruner);
-      tls.reloader.close();
+      console.log('T', 'clearInterval(pruner);', Date.now() % 1e6);
+      await tls.close();
+      console.log('T', 'await tls.close();', Date.now() % 1e6);
       loop.stop();
+      console.log('T', 'loop.stop();', Date.now() % 1e6);
       await policies.close();
+      console.log('T', 'await policies.close();', Date.now() % 1e6);
       await metricsServer?.close();
+      console.log('T', 'await metricsServer?.close();', Date.now() % 1e6);
       await closePipeline();
+      console.log('T', 'await closePipeline();', Date.now() % 1e6);
     })());
   return {
     url: `https://${urlHost(address)}:${address.port}`,
@@ -348,6 +397,7 @@ export async function startService(
       metricsUrl: `http://${urlHost(metricsServer.address)}:${metricsServer.address.port}`,
     }),
     ...(tls.caPath !== undefined && { caPath: tls.caPath }),
+    ...(tls.kept && { selfManagedTls: tls.kept }),
     policies,
     webhook,
     metrics,

@@ -7,9 +7,9 @@ import { requireTool, VERSIONS, type PushedImage } from '../../test/harness/inde
 import { run } from '../../test/harness/run.js';
 import { makeWorkdir } from '../../test/harness/workdir.js';
 import { median, num, pct, table } from './md.js';
-import { ourCli, ratifyBin } from './servers.js';
+import { ourCli, ratifyBin } from './build.js';
+import { SERVER_CPU } from './servers.js';
 import { writeRatifyConfig, type PeerBench } from './setup.js';
-import { SERVER_CPU } from './warm.js';
 
 interface Tool {
   name: string;

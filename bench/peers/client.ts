@@ -3,7 +3,9 @@
 // `allowed` for this uid, or an external-data response whose every item `isSuccess`.
 import { randomUUID } from 'node:crypto';
 import { Pool } from 'undici';
-import type { Body, Check } from './servers.js';
+import { readFileSync } from 'node:fs';
+import type { Body, Check, PeerServer } from './servers.js';
+import type { PeerBench } from './setup.js';
 
 export interface Target {
   url: string;
@@ -85,3 +87,37 @@ export async function negotiated(t: Target): Promise<string> {
     socket.once('error', reject);
   });
 }
+
+export const target = (b: PeerBench, s: PeerServer): Target => ({
+  url: s.url,
+  path: s.path,
+  ca: readFileSync(b.tls.caPath, 'utf8'),
+  check: s.check,
+});
+
+/** Sends one request verifying `refs` on a keep-alive connection; throws unless verified. */
+export type Verify = (refs: string[]) => Promise<number>;
+
+/** Runs `fn` with a one-connection client of `s`; each call resolves to its latency in ms. */
+export async function withClient<T>(
+  b: PeerBench,
+  s: PeerServer,
+  fn: (verify: Verify) => Promise<T>,
+): Promise<T> {
+  const c = client(target(b, s));
+  try {
+    return await fn(async (refs) => {
+      const a = await c.send(s.body(refs));
+      if (!a.ok) throw new Error(`${s.name}: ${refs.join(' ')}: ${a.text.slice(0, 300)}`);
+      return a.ms;
+    });
+  } finally {
+    await c.close();
+  }
+}
+
+/** Sends `n` requests one after another; throws unless every one verified. */
+export const sendOk = (b: PeerBench, s: PeerServer, refs: string[], n = 1): Promise<void> =>
+  withClient(b, s, async (verify) => {
+    for (let i = 0; i < n; i++) await verify(refs);
+  });

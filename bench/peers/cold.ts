@@ -6,9 +6,9 @@ import type { PushedImage } from '../../test/harness/index.js';
 import { startCountingProxy, type CountedRequest } from '../../test/support/counting-proxy.js';
 import { median, num, ORDER, pct, ratio, table } from './md.js';
 import { cpuMs } from './proc.js';
-import { LABEL, withPeer, withPeers, type PeerName } from './servers.js';
+import { LABEL, SERVER_CPU, withPeer, withPeers, type PeerName } from './servers.js';
 import { addRegistryHost, via, type PeerBench } from './setup.js';
-import { SERVER_CPU, withClient } from './warm.js';
+import { withClient } from './client.js';
 
 /**
  * `images[round - 1][server]`: fresh images for each server in each round, so neither a server

@@ -7,13 +7,14 @@ import { execFileSync } from 'node:child_process';
 import type { PushedImage, RegistryKind } from '../../test/harness/index.js';
 import { coldPart, requestsPart } from './cold.js';
 import { cliPart } from './cli.js';
-import { negotiated } from './client.js';
+import { negotiated, target } from './client.js';
 import { env } from './md.js';
 import { rttPart, RTT_MS } from './rtt.js';
-import { LABEL, ourCli, ratifyBin, startPeer, type PeerName } from './servers.js';
+import { ourCli, ratifyBin } from './build.js';
+import { LABEL, OTHER_CPU, SERVER_CPU, withPeers } from './servers.js';
 import { setupBench, signedImages, type PeerBench } from './setup.js';
 import { startupPart } from './startup.js';
-import { noCachePart, OTHER_CPU, SERVER_CPU, target, warmPart } from './warm.js';
+import { noCachePart, warmPart } from './warm.js';
 
 type Part = 'warm' | 'nocache' | 'startup' | 'cold' | 'requests' | 'cli' | 'rtt';
 const PARTS: Part[] = ['warm', 'nocache', 'startup', 'cold', 'requests', 'cli', 'rtt'];
@@ -25,19 +26,17 @@ const CLI_RUNS = env('BENCH_PEERS_CLI_RUNS', 11);
 
 const progress = (what: string): void => void process.stderr.write(`[peers] ${what}\n`);
 
+/** What was measured: our build, Ratify's binary, and the TLS both negotiate. */
 async function header(b: PeerBench): Promise<string> {
-  const lines = [
-    `Ours built from ${ourCli().source}; Ratify ${ratifyBin()}; Node ${process.version}.`,
-  ];
-  for (const name of ['ours', 'ratify'] as PeerName[]) {
-    const s = await startPeer(name, b, { cpu: SERVER_CPU, cache: true, tag: 'tls' });
-    try {
-      lines.push(`${LABEL[name]}: ${await negotiated(target(b, s))}.`);
-    } finally {
-      await s.close();
-    }
-  }
-  return lines.join(' ');
+  const head = `Ours built from ${ourCli().source}; Ratify ${ratifyBin()}; Node ${process.version}.`;
+  const tls = await withPeers(b, { cpu: SERVER_CPU, cache: true, tag: 'tls' }, (servers) =>
+    Promise.all(
+      (['ours', 'ratify'] as const).map(
+        async (n) => `${LABEL[n]}: ${await negotiated(target(b, servers[n]))}.`,
+      ),
+    ),
+  );
+  return [head, ...tls].join(' ');
 }
 
 interface Section {

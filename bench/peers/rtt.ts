@@ -5,9 +5,9 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import type { PushedImage, RegistryAuth, RegistryKind } from '../../test/harness/index.js';
 import { byRound, startLatencyProxy, type Exchange, type LatencyProxy } from './latency-proxy.js';
 import { eachRun, env, median, num, ORDER, table } from './md.js';
-import { LABEL, withPeer, type PeerName } from './servers.js';
+import { LABEL, SERVER_CPU, withPeer, type PeerName } from './servers.js';
 import { addRegistryHost, setupBench, signedImages, via, type PeerBench } from './setup.js';
-import { SERVER_CPU, withClient, type Verify } from './warm.js';
+import { withClient, type Verify } from './client.js';
 
 export const RTT_MS = env('BENCH_PEERS_RTT_MS', 20);
 const PER_ROUND = env('BENCH_PEERS_RTT_IMAGES', 5);

@@ -4,16 +4,21 @@
 // - Ratify: `ratify serve --http … --cert-dir …`, answering Gatekeeper's external-data
 //   ProviderRequest (a list of image keys) on POST /ratify/gatekeeper/v1/verify.
 // Both over HTTPS with the same serving certificate (TLS 1.3, keep-alive) at log level warn.
-import { spawn, execFileSync, type ChildProcess } from 'node:child_process';
-import { closeSync, copyFileSync, mkdirSync, openSync, symlinkSync } from 'node:fs';
+import { spawn, type ChildProcess } from 'node:child_process';
+import { closeSync, copyFileSync, mkdirSync, openSync } from 'node:fs';
 import net from 'node:net';
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { freePort } from '../../test/harness/process.js';
-import { findTool, TOOLS_DIR, VERSIONS } from '../../test/harness/tools.js';
+import { VERSIONS } from '../../test/harness/tools.js';
 import { makeWorkdir } from '../../test/harness/workdir.js';
 import { podReview } from '../../test/support/reviews.js';
+import { ourCli, ratifyBin } from './build.js';
 import { writeRatifyConfig, type PeerBench } from './setup.js';
+
+/** Both servers run on this core; the load generator, registries and proxies on the other. */
+export const SERVER_CPU = 0;
+export const OTHER_CPU = 1;
 
 export type PeerName = 'ours' | 'ratify';
 export const LABEL: Record<PeerName, string> = {
@@ -51,53 +56,6 @@ export interface ServerOptions {
   cache: boolean;
   /** A name for the files of this start. */
   tag: string;
-}
-
-let built: { cli: string; source: string } | undefined;
-
-/**
- * Builds our CLI once with tsc (tsc emits even if an in-progress file elsewhere has type errors):
- * from the working tree, or with BENCH_PEERS_REF=<commit> from that commit (`git archive`, for a
- * baseline while others edit src/). Returns the CLI's path and what it was built from.
- */
-export function ourCli(): { cli: string; source: string } {
-  if (built !== undefined) return built;
-  const ref = process.env['BENCH_PEERS_REF'];
-  let root = process.cwd();
-  let source = 'the working tree';
-  if (ref !== undefined) {
-    const commit = execFileSync('git', ['rev-parse', '--short', ref], { encoding: 'utf8' }).trim();
-    root = makeWorkdir(`peers-src-${commit}`);
-    const files = ['src', 'package.json', 'tsconfig.json', 'tsconfig.build.json'];
-    execFileSync('sh', ['-c', `git archive ${commit} ${files.join(' ')} | tar -x -C ${root}`]);
-    symlinkSync(path.resolve('node_modules'), path.join(root, 'node_modules'));
-    source = `commit ${commit}`;
-  }
-  const out =
-    ref === undefined
-      ? path.resolve('node_modules/.cache/notary-admission-peers/dist')
-      : path.join(root, 'dist');
-  const tsc = path.resolve('node_modules/.bin/tsc');
-  const project = path.join(root, 'tsconfig.build.json');
-  try {
-    execFileSync(tsc, ['-p', project, '--outDir', out, '--sourceMap', 'false'], {
-      stdio: 'ignore',
-    });
-  } catch {
-    // type errors elsewhere: the JavaScript is still emitted
-  }
-  built = { cli: path.join(out, 'cli.js'), source };
-  return built;
-}
-
-/** The Ratify binary the installer built on request (`npm run tools -- --peers`). */
-export function ratifyBin(): string {
-  const found = findTool('ratify');
-  if (found === undefined)
-    throw new Error(
-      `ratify is not installed: run \`npm run tools -- --peers\` (builds it into ${TOOLS_DIR})`,
-    );
-  return found;
 }
 
 async function accepts(port: number): Promise<boolean> {

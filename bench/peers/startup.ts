@@ -4,9 +4,9 @@
 import type { PushedImage } from '../../test/harness/index.js';
 import { env, median, num, ORDER, table } from './md.js';
 import { rssBytes } from './proc.js';
-import { LABEL, withPeer, type PeerName } from './servers.js';
+import { LABEL, SERVER_CPU, withPeer, type PeerName } from './servers.js';
 import type { PeerBench } from './setup.js';
-import { SERVER_CPU, withClient } from './warm.js';
+import { withClient } from './client.js';
 
 const STARTS = env('BENCH_PEERS_STARTS', 6);
 

@@ -3,58 +3,28 @@
 // servers run for the whole part and the load alternates between them in short slices, A B B A,
 // repeated: a machine whose other load comes and goes then hits both alike. Round 1 is each
 // block's first pair (ours, then Ratify), round 2 its second (Ratify, then ours).
-import { readFileSync } from 'node:fs';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { PushedImage } from '../../test/harness/index.js';
 import { startCountingProxy } from '../../test/support/counting-proxy.js';
-import { client, type Target } from './client.js';
+import { sendOk, target } from './client.js';
 import { startLoadGenerator, type LoadGenerator, type LoadSummary } from './loadgen.js';
 import { env, median, num, ORDER, ratio, table, waitQuiet } from './md.js';
 import { cpuWindow, rssBytes } from './proc.js';
-import { LABEL, withPeers, type PeerName, type PeerServer } from './servers.js';
+import {
+  LABEL,
+  OTHER_CPU,
+  SERVER_CPU,
+  withPeers,
+  type PeerName,
+  type PeerServer,
+} from './servers.js';
 import { addRegistryHost, via, type PeerBench } from './setup.js';
 
-export const SERVER_CPU = 0;
-export const OTHER_CPU = 1;
 const SLICE_MS = env('BENCH_PEERS_SLICE_SECONDS', 3) * 1000;
 const REPEAT = env('BENCH_PEERS_REPEAT', 3);
 const CONCURRENCY = [1, 4, 16, 64];
 const MiB = 2 ** 20;
 const NAMES: PeerName[] = ['ours', 'ratify'];
-
-export const target = (b: PeerBench, s: PeerServer): Target => ({
-  url: s.url,
-  path: s.path,
-  ca: readFileSync(b.tls.caPath, 'utf8'),
-  check: s.check,
-});
-
-/** Sends one request verifying `refs` on a keep-alive connection; throws unless verified. */
-export type Verify = (refs: string[]) => Promise<number>;
-
-/** Runs `fn` with a one-connection client of `s`; each call resolves to its latency in ms. */
-export async function withClient<T>(
-  b: PeerBench,
-  s: PeerServer,
-  fn: (verify: Verify) => Promise<T>,
-): Promise<T> {
-  const c = client(target(b, s));
-  try {
-    return await fn(async (refs) => {
-      const a = await c.send(s.body(refs));
-      if (!a.ok) throw new Error(`${s.name}: ${refs.join(' ')}: ${a.text.slice(0, 300)}`);
-      return a.ms;
-    });
-  } finally {
-    await c.close();
-  }
-}
-
-/** Sends `n` requests one after another; throws unless every one verified. */
-export const sendOk = (b: PeerBench, s: PeerServer, refs: string[], n = 1): Promise<void> =>
-  withClient(b, s, async (verify) => {
-    for (let i = 0; i < n; i++) await verify(refs);
-  });
 
 interface Slice {
   summary: LoadSummary;

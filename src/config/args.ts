@@ -5,10 +5,13 @@ import { NO_MATCH_ACTIONS, parseAdmissionOverrides } from './admission.js';
 import { cloudCredentialSettings } from './cloud-settings.js';
 import { mirrorSettings } from './mirror-settings.js';
 import { ConfigError } from './errors.js';
+import { dctVerifySettings } from './dct-settings.js';
 import { SERVE_FLAGS, VERIFY_FLAGS } from './flags.js';
 import { defaultKubeconfig, isNamespaceName, podNamespace } from './kube-settings.js';
 import { notationPaths, type Env } from './notation-dir.js';
 import { proxySettings } from './proxy-settings.js';
+import { selfManagedTlsSettings, TLS_SECRET_FLAG_NAMES } from './tls-settings.js';
+import { maxExceptionMs, TENANCY_FLAG_NAMES } from './tenancy-settings.js';
 import { VISIBILITY_FLAG_NAMES, visibilitySettings } from './visibility-settings.js';
 import {
   API_SERVER_IDLE_TIMEOUT_MS,
@@ -108,7 +111,13 @@ function trustPaths(layers: Layers, env: Env): { trustPolicyPath: string; trustS
 /** Flags that only one policy source reads: given with the other, they are a mistake. */
 const ONLY_FOR: Record<PolicySourceKind, readonly string[]> = {
   file: ['trust-policy', 'trust-store', 'crl-bundle'],
-  kubernetes: ['kubeconfig', 'trust-namespace', ...VISIBILITY_FLAG_NAMES],
+  kubernetes: [
+    'kubeconfig',
+    'trust-namespace',
+    ...VISIBILITY_FLAG_NAMES,
+    ...TLS_SECRET_FLAG_NAMES,
+    ...TENANCY_FLAG_NAMES,
+  ],
 };
 
 function refuseFlagsOf(
@@ -180,11 +189,21 @@ function policySettings(layers: Layers, env: Env): FilePolicySettings | Kubernet
         'neither KUBECONFIG nor HOME is set)',
       { path: '--kubeconfig' },
     );
+  // Self-managed TLS (issue 19): the serving pair from a Secret, not from files.
+  const selfManagedTls = selfManagedTlsSettings(layers);
+  const files = layers.raw('tls-cert') ?? layers.raw('tls-key');
+  if (selfManagedTls && files)
+    throw new ConfigError(files.code, `${files.from} and --tls-secret exclude each other`, {
+      path: files.from,
+    });
   return {
     policySource: 'kubernetes',
     ...(kubeconfig !== undefined && { kubeconfig }),
     trustNamespace: layers.get('trust-namespace', namespaceName, undefined) ?? podNamespace(),
     visibility: visibilitySettings(layers),
+    // Issue 17: the longest a break-glass TrustPolicyException may run.
+    maxExceptionMs: maxExceptionMs(layers),
+    ...(selfManagedTls && { selfManagedTls }),
   };
 }
 
@@ -352,9 +371,11 @@ export function parseVerifyArgs(argv: readonly string[], env: Env): VerifySettin
     (raw) => uniqueEntries(each((t) => parseKeyValue(t))(raw), 'user metadata key'),
     {},
   );
+  // Docker Content Trust instead of Notation (issue 18): notation's files are then not read.
+  const dct = dctVerifySettings(layers);
   return {
     reference,
-    ...trustPaths(layers, env),
+    ...(dct.dct ? { trustPolicyPath: '', trustStoreDir: '' } : trustPaths(layers, env)),
     ...registrySettings(layers, V.allowPrivateNetworks, env),
     output: layers.get(
       'output',
@@ -378,6 +399,7 @@ export function parseVerifyArgs(argv: readonly string[], env: Env): VerifySettin
       V.maxSignatures,
     ),
     insecureReference,
+    ...dct,
   };
 }
 

@@ -16,6 +16,7 @@ import {
   type StatementSettings,
 } from './admission.js';
 import { readCrlBundle } from './crl-bundle.js';
+import { attachDctRoots } from './dct-roots.js';
 import { ConfigError, fromPolicyErrors, toConfigError, type ConfigProblem } from './errors.js';
 import { compileRequirements, pickRequirementFields } from './requirements.js';
 import { groupStores } from './signers.js';
@@ -219,6 +220,8 @@ export async function loadFileSnapshot(options: FileSnapshotOptions): Promise<Sn
   const compiled = compileStatementSettings(document, admission, options.configName ?? 'policies');
   const trustStores = await readTrustStores(trustStoreDir, options.onWarning);
   checkStoreReferences(document, trustStores, trustStoreDir, compiled.requirements);
+  // Docker Content Trust's pinned roots (issue 18): `<dir>/notaryV1Root/<name>/`.
+  const requirements = await attachDctRoots(compiled.requirements, trustStoreDir);
   const crls =
     options.crlBundlePath === undefined ? undefined : await readCrlBundle(options.crlBundlePath);
   return createSnapshot({
@@ -226,7 +229,7 @@ export async function loadFileSnapshot(options: FileSnapshotOptions): Promise<Sn
     document: compiled.document,
     trustStores,
     admission: compiled.admission,
-    requirements: compiled.requirements,
+    requirements,
     noMatch,
     source: `file:${trustPolicyPath}`,
   });

@@ -48,7 +48,8 @@ async function walk(dir: string, depth: number, lines: string[]): Promise<void> 
 }
 
 /**
- * Changes whenever the policy file, anything under `<trustStoreDir>/x509`, or the CRL bundle
+ * Changes whenever the policy file, anything under `<trustStoreDir>/x509` or
+ * `<trustStoreDir>/notaryV1Root`, or the CRL bundle
  * (a file, or the files of a directory) changes.
  */
 export async function fingerprint(paths: {
@@ -60,6 +61,11 @@ export async function fingerprint(paths: {
   const lines = [await statLine(paths.trustPolicyPath), await statLine(x509)];
   const real = await realpath(x509).catch(() => undefined);
   if (real !== undefined) await walk(real, 1, lines);
+  // Notary v1 root pins (issue 18): `notaryV1Root/<name>/<file>`, beside x509.
+  const tuf = path.join(paths.trustStoreDir, 'notaryV1Root');
+  lines.push(await statLine(tuf));
+  const realTuf = await realpath(tuf).catch(() => undefined);
+  if (realTuf !== undefined) await walk(realTuf, 2, lines);
   if (paths.crlBundlePath !== undefined) {
     lines.push(await statLine(paths.crlBundlePath));
     const bundle = await realpath(paths.crlBundlePath).catch(() => undefined);

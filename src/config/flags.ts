@@ -3,8 +3,11 @@
 import { DEFAULT_MAX_SIGNATURES } from '../verify/candidates.js';
 import { CLOUD_FLAGS } from './cloud-settings.js';
 import { CRL_BUNDLE_FLAG } from './crl-bundle.js';
+import { DCT_VERIFY_FLAGS } from './dct-settings.js';
 import { MIRROR_FLAGS } from './mirror-settings.js';
 import { PROXY_FLAGS } from './proxy-settings.js';
+import { TLS_SECRET_FLAGS } from './tls-settings.js';
+import { TENANCY_FLAGS } from './tenancy-settings.js';
 import { VISIBILITY_FLAGS } from './visibility-settings.js';
 import { jsonByKind, type FlagSpec, type RawValue } from './sources.js';
 import { BadValue } from './values.js';
@@ -183,6 +186,7 @@ export const SERVE_FLAGS: readonly FlagSpec[] = [
     help: 'extra name of a generated certificate (repeatable)',
     default: 'localhost, 127.0.0.1',
   },
+  ...TLS_SECRET_FLAGS,
   {
     flag: 'policy-source',
     kind: 'string',
@@ -220,6 +224,7 @@ export const SERVE_FLAGS: readonly FlagSpec[] = [
     default: 'off: only --registry-credentials',
   },
   ...VISIBILITY_FLAGS,
+  ...TENANCY_FLAGS,
   ...registryFlags('none'),
   ...MIRROR_FLAGS,
   ...CLOUD_FLAGS,
@@ -321,4 +326,5 @@ export const VERIFY_FLAGS: readonly FlagSpec[] = [
     default: 'none',
   },
   MAX_SIGNATURES,
+  ...DCT_VERIFY_FLAGS,
 ];

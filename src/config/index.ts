@@ -76,6 +76,11 @@ export {
 } from './cloud-settings.js';
 export { parseServeArgs, parseVerifyArgs, serveHelp, verifyHelp, wantsHelp } from './args.js';
 export {
+  SELF_MANAGED_TLS_DEFAULTS,
+  TLS_SECRET_FLAGS,
+  type SelfManagedTlsSettings,
+} from './tls-settings.js';
+export {
   VISIBILITY_DEFAULTS,
   VISIBILITY_FLAGS,
   type VisibilitySettings,

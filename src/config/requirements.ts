@@ -2,6 +2,7 @@
 // into PolicyRequirements from a TrustPolicy spec or a `--config` statement entry: the signer
 // groups (signers.ts) and, next to them, the required referrers and subjects.
 import type { TrustPolicyStatement } from '../verify/index.js';
+import { compileDct } from './dct.js';
 import { compileSigners, withoutTrust } from './signers.js';
 import type { PolicyRequirements } from './snapshot.types.js';
 import { compileSubjectFields, SUBJECT_FIELDS } from './subject-requirements.js';
@@ -12,6 +13,7 @@ export const REQUIREMENT_KEYS = [
   'signersRequired',
   'userMetadata',
   ...SUBJECT_FIELDS,
+  'dct',
 ] as const;
 
 export type RequirementFields = Partial<Record<(typeof REQUIREMENT_KEYS)[number], unknown>>;
@@ -56,13 +58,15 @@ export function compileRequirements(
 ): CompiledRequirements {
   const signers = compileSigners(policy, fields, where);
   const subject = compileSubjectFields(policy, fields, signers, where);
+  const rest = {
+    signers: signers.signers,
+    signersRequired: signers.signersRequired,
+    ...subject.fields,
+  };
+  const dct = compileDct(policy, fields.dct, rest, where);
   return {
     statement: hasSigners(fields) ? withoutTrust(policy) : policy,
-    requirements: {
-      signers: signers.signers,
-      signersRequired: signers.signersRequired,
-      ...subject.fields,
-    },
-    problems: [...signers.problems, ...subject.problems],
+    requirements: { ...rest, ...(dct.dct && { dct: dct.dct }) },
+    problems: [...signers.problems, ...subject.problems, ...dct.problems],
   };
 }

@@ -5,8 +5,10 @@ import os from 'node:os';
 import path from 'node:path';
 import { DEFAULT_MAX_SIGNATURES } from '../verify/candidates.js';
 import type { CloudCredentialSettings } from './cloud-settings.js';
+import type { DctVerifySettings } from './dct-settings.js';
 import type { MirrorSettings } from './mirror-settings.js';
 import type { ProxySettings } from './proxy-settings.js';
+import type { SelfManagedTlsSettings } from './tls-settings.js';
 import type { VisibilitySettings } from './visibility-settings.js';
 import type { StatementSettings } from './admission.js';
 import type { NoMatchAction } from './snapshot.types.js';
@@ -79,6 +81,10 @@ export interface KubernetesPolicySettings {
   trustNamespace: string;
   /** Events, the background verifier and its PolicyReports (issue 16). */
   visibility: VisibilitySettings;
+  /** `--max-exception-duration` (issue 17): the longest a TrustPolicyException may run; 24 h. */
+  maxExceptionMs?: number;
+  /** `--tls-secret`: the serving pair from a Secret the service keeps (issue 19). */
+  selfManagedTls?: SelfManagedTlsSettings;
 }
 
 /** The settings of `serve` whatever the policy source. */
@@ -155,6 +161,11 @@ export interface VerifySettings extends RegistrySettings {
    * over plain HTTP. `--insecure-registry=HOST` names a registry instead.
    */
   insecureReference: boolean;
+  /**
+   * `--dct-server` (issue 18): Docker Content Trust is checked instead of Notation (then
+   * `trustPolicyPath` and `trustStoreDir` are empty: notation's files are not read).
+   */
+  dct?: DctVerifySettings;
 }
 
 /** The kube-apiserver closes idle webhook connections after 90 s; ours must outlive that. */

@@ -59,6 +59,25 @@ export interface ReferrerRequirement {
 export type SignedSubject = 'Index' | 'EachPlatform' | 'Either';
 
 /**
+ * Docker Content Trust (Notary v1) accepted instead of the Notation signature during a migration
+ * window (issue 18): the image passes when the Notary server's trust data, from the pinned root
+ * through one of `roles`, signs its digest (under its tag when the reference has no digest) —
+ * until `until`, after which only Notation counts.
+ */
+export interface DctAlternative {
+  /** The Notary server's origin (`https://notary.example.com`). */
+  server: string;
+  /** ISO 8601 UTC instant: from then on DCT no longer counts. */
+  until: string;
+  /** The notaryV1Root trust store's name. */
+  trustStore: string;
+  /** Its PEM blocks: the pinned root certificates or public keys (never empty once compiled). */
+  roots: readonly string[];
+  /** The targets roles whose signatures count, in precedence order. */
+  roles: readonly string[];
+}
+
+/**
  * Everything a statement requires of an image beyond notation's single statement (issue 14). A
  * notation statement with nothing more compiles to one group named after the statement, all
  * groups required, no referrers, `Index`: exactly what it meant before.
@@ -72,6 +91,8 @@ export interface PolicyRequirements {
   signedSubject: SignedSubject;
   /** `os/arch[/variant]` filter for EachPlatform and Either (absent: every platform). */
   platforms?: readonly string[];
+  /** Docker Content Trust accepted instead of the signers' Notation signature, in a window. */
+  dct?: DctAlternative;
 }
 
 export interface Snapshot {
@@ -113,6 +134,39 @@ export interface Snapshot {
   needsNamespace?(namespace: string): boolean;
   /** This snapshot with `namespace` known to carry `labels` (the same revision). */
   withNamespace?(namespace: string, labels: NamespaceLabels): Snapshot;
+  /**
+   * Issue 17: the namespace layer of `namespace`, its NamespaceTrustPolicies compiled as a
+   * snapshot of their own (statements named `<namespace>/<name>`, a revision of its own), which
+   * every image admitted there must pass as well; undefined when it has none. Not covered by
+   * `revision`: a team's edit never invalidates the cluster's or another namespace's verdicts.
+   */
+  namespaceLayer?(namespace: string): Snapshot | undefined;
+  /**
+   * Issue 17: the TrustPolicyExceptions of `namespace` that were valid when compiled; each one's
+   * expiry is checked on every review, never cached. Not covered by `revision`.
+   */
+  exceptions?(namespace: string): readonly PolicyException[];
+}
+
+/** One image a TrustPolicyException names: by digest (in any or one repository), or repository and tag. */
+export interface ExceptedImage {
+  /** In normal form; absent only with a digest (then any repository). */
+  repository?: string;
+  tag?: string;
+  digest?: string;
+}
+
+/** A break-glass TrustPolicyException (issue 17), compiled. */
+export interface PolicyException {
+  namespace: string;
+  name: string;
+  uid?: string;
+  images: readonly ExceptedImage[];
+  /** Whether it covers a Pod (or a pod template) with these labels. */
+  covers(labels: NamespaceLabels): boolean;
+  reason: string;
+  /** Epoch ms: from this instant on it applies no more. */
+  expiresAt: number;
 }
 
 /** A namespace's labels as the API server has them. */

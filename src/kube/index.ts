@@ -1,5 +1,6 @@
 // Public API of src/kube: every call to the Kubernetes API server (informers, status writes,
-// pull-secret and namespace reads, Events, PolicyReports, Leases, workload listing).
+// pull-secret and namespace reads, Events, PolicyReports, Leases, workload listing, the
+// self-managed TLS Secret and the caBundle of our webhook configurations).
 export { describeApiError, httpStatus } from './api-error.js';
 export { createBackoff, type Backoff, type BackoffOptions } from './backoff.js';
 export { coalesce, REAL_TIMERS, type Coalescer, type Timers } from './debounce.js';
@@ -80,3 +81,29 @@ export {
   type ResultStatus,
 } from './policy-reports.js';
 export { policyReportsApi, type ReportStore } from './policy-reports-api.js';
+export {
+  BUNDLE_PUBLISHED,
+  bundleOf,
+  readTlsState,
+  SERVING_ISSUED,
+  type Pair,
+  type TlsState,
+} from './ca-material.js';
+export { MAX_PREVIOUS, planStep, type PlanPolicy, type Step } from './ca-plan.js';
+export {
+  createCaKeeper,
+  TlsSecretMissingError,
+  type CaBundleTargets,
+  type CaIssuer,
+  type CaKeeper,
+  type CaKeeperOptions,
+  type TlsSecretStore,
+} from './ca-keeper.js';
+export {
+  tlsSecretStore,
+  watchTlsSecret,
+  type TlsSecretRef,
+  type TlsSecretWatch,
+  type TlsSecretWatchOptions,
+} from './tls-secret-api.js';
+export { webhookPatcher, type WebhookNames } from './webhook-patcher.js';

@@ -7,6 +7,8 @@
 import { CoreV1Api, CustomObjectsApi, type KubeConfig } from '@kubernetes/client-node';
 import {
   compileCluster,
+  DEFAULT_MAX_EXCEPTION_MS,
+  nextDctTransition,
   type ClusterState,
   type CompiledCluster,
   type NoMatchAction,
@@ -27,6 +29,8 @@ import { resources, type Item } from './resources.js';
 import { assembleState } from './state.js';
 import { createStatusWriter, customObjectsPatch, type PatchStatus } from './status-writer.js';
 import { statusWrites } from './statuses.js';
+import { compileTenancyOf, type TenancyCompile } from './tenancy-source.js';
+import { tenancyStatusWrites } from './tenancy-statuses.js';
 
 export { SourceError } from './informers.js';
 
@@ -52,6 +56,8 @@ export interface KubernetesSourceOptions {
   timers?: Timers;
   makeInformer?: InformerFactory;
   patchStatus?: PatchStatus;
+  /** Issue 17: the longest a TrustPolicyException may run (`--max-exception-duration`; 24 h). */
+  maxExceptionMs?: number;
 }
 
 export interface KubernetesSource extends PolicySource {
@@ -82,7 +88,10 @@ export function openKubernetesSource(options: KubernetesSourceOptions): Kubernet
   const listeners = new Set<(snapshot: Snapshot) => void>();
   let active: Snapshot | undefined;
   let closed = false;
-  let latest: { state: ClusterState; compiled: CompiledCluster } | undefined;
+  let latest:
+    { state: ClusterState; compiled: CompiledCluster; tenancy: TenancyCompile } | undefined;
+  /** Issue 17: the tenancy key of `active` (a change to it is adopted with the same revision). */
+  let activeTenancy: string | undefined;
   let settle: { resolve(s: Snapshot): void; reject(e: Error): void } | undefined;
   const ready = new Promise<Snapshot>((resolve, reject) => (settle = { resolve, reject }));
   ready.catch(() => undefined);
@@ -98,7 +107,10 @@ export function openKubernetesSource(options: KubernetesSourceOptions): Kubernet
   });
   function writeStatuses(): void {
     if (latest && options.writeStatus !== false && !closed)
-      writer.write(statusWrites(latest.state, latest.compiled, now()));
+      writer.write([
+        ...statusWrites(latest.state, latest.compiled, now()),
+        ...tenancyStatusWrites(latest.tenancy.state, latest.tenancy.compiled, now()),
+      ]);
   }
 
   const compiler = coalesce(() => compile(), options.debounceMs ?? 100, timers);
@@ -126,9 +138,10 @@ export function openKubernetesSource(options: KubernetesSourceOptions): Kubernet
     ...options.namespaceLookup,
   });
 
-  function adopt(next: Snapshot): void {
+  function adopt(next: Snapshot, tenancy: string): void {
     const changed = next.revision !== active?.revision;
-    if (changed) active = next;
+    // A namespace layer or an exception changed alone: reviews must see it (listeners need not).
+    if (changed || tenancy !== activeTenancy) [active, activeTenancy] = [next, tenancy];
     safely(options.onReload, next);
     if (changed) for (const listener of [...listeners]) safely(listener, next);
     settle?.resolve(next);
@@ -137,7 +150,9 @@ export function openKubernetesSource(options: KubernetesSourceOptions): Kubernet
 
   function compile(): void {
     if (closed || !isReady()) return;
-    const [policies, stores, namespaces, secrets, configMaps] = watches.map((w) => w.list());
+    const [policies, stores, namespaces, secrets, configMaps, ntps, ntss, exceptions] = watches.map(
+      (w) => w.list(),
+    );
     const state = assembleState({
       policies: policies!,
       stores: stores!,
@@ -156,9 +171,47 @@ export function openKubernetesSource(options: KubernetesSourceOptions): Kubernet
       report(new SourceError('compiling the TrustPolicy and TrustStore objects', err));
       return;
     }
-    latest = { state, compiled };
-    adopt(compiled.snapshot);
+    let tenancy: TenancyCompile;
+    try {
+      tenancy = compileTenancyOf(
+        { policies: ntps!, stores: ntss!, exceptions: exceptions! },
+        { state, snapshot: compiled.snapshot },
+        { now: now(), maxExceptionMs, trustNamespace: options.trustNamespace },
+      );
+    } catch (err) {
+      report(new SourceError('compiling the namespaced trust objects', err));
+      return;
+    }
+    latest = { state, compiled, tenancy };
+    adopt(tenancy.snapshot, tenancy.key);
     writeStatuses();
+    scheduleExpiry(tenancy.compiled.nextExpiry);
+    scheduleDctTransition(state);
+  }
+
+  // A TrustPolicy's DCT window conditions change with time alone (issue 18): recompile then,
+  // so status says so 14 days before `until` and at it. One timer; at most a day ahead (timers
+  // cannot wait longer than 24.8 days, and a day is cheap).
+  let dctTimer: unknown;
+  function scheduleDctTransition(state: ClusterState): void {
+    timers.clearTimeout(dctTimer);
+    dctTimer = undefined;
+    const next = nextDctTransition(state.policies, now());
+    if (next === undefined || closed) return;
+    const wait = Math.min(Math.max(next.getTime() - now().getTime(), 0) + 1_000, 86_400_000);
+    dctTimer = timers.setTimeout(() => compiler.schedule(), wait);
+  }
+
+  // Issue 17: an exception's status says Expired from its instant on (reviews stop honouring it
+  // at that instant by themselves): compile again then. At most a day ahead, as above.
+  const maxExceptionMs = options.maxExceptionMs ?? DEFAULT_MAX_EXCEPTION_MS;
+  let expiryTimer: unknown;
+  function scheduleExpiry(at: number | undefined): void {
+    timers.clearTimeout(expiryTimer);
+    expiryTimer = undefined;
+    if (at === undefined || closed) return;
+    const wait = Math.min(Math.max(at - now().getTime(), 0) + 1, 86_400_000);
+    expiryTimer = timers.setTimeout(() => compiler.schedule(), wait);
   }
 
   for (const watch of watches) watch.start();
@@ -184,6 +237,8 @@ export function openKubernetesSource(options: KubernetesSourceOptions): Kubernet
       if (closed) return;
       closed = true;
       compiler.cancel();
+      timers.clearTimeout(dctTimer);
+      timers.clearTimeout(expiryTimer);
       listeners.clear();
       settle?.reject(new Error('the Kubernetes policy source was closed before it was ready'));
       settle = undefined;

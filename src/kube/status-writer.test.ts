@@ -82,6 +82,21 @@ describe('createStatusWriter', () => {
     });
   });
 
+  describe('when objects of the same name live in two namespaces (issue 17)', () => {
+    it('writes each one, and names the namespace when a write fails', async () => {
+      const patch = vi.fn((w: StatusWrite) =>
+        w.namespace === 'b' ? Promise.reject(apiError(500)) : Promise.resolve(),
+      );
+      const { w, errors } = writer(patch);
+      const ns = (namespace: string) =>
+        write('p', '1', { plural: 'namespacetrustpolicies', namespace });
+      w.write([ns('a'), ns('b')]);
+      await w.idle();
+      expect(patch).toHaveBeenCalledTimes(2);
+      expect(errors[0]?.message).toMatch(/^writing the status of NamespaceTrustPolicy "b\/p"/);
+    });
+  });
+
   describe('when the API server answers 409 or 404', () => {
     it('ignores it: no error, no retry', async () => {
       const { w, errors, retry } = writer((s) =>

@@ -5,17 +5,31 @@
 // compiled and written again. Other failures are reported and retried after a backoff.
 import { PatchStrategy, setHeaderOptions, type CustomObjectsApi } from '@kubernetes/client-node';
 import { CRD_GROUP, CRD_VERSION } from '../config/index.js';
-import type { TRUST_POLICY_PLURAL, TRUST_STORE_PLURAL } from '../config/index.js';
+import type {
+  NAMESPACE_TRUST_POLICY_PLURAL,
+  NAMESPACE_TRUST_STORE_PLURAL,
+  TRUST_POLICY_EXCEPTION_PLURAL,
+  TRUST_POLICY_PLURAL,
+  TRUST_STORE_PLURAL,
+} from '../config/index.js';
 import { httpStatus } from './api-error.js';
 import type { Backoff } from './backoff.js';
 import type { Timers } from './debounce.js';
 import { SourceError } from './informers.js';
 
-export type StatusPlural = typeof TRUST_POLICY_PLURAL | typeof TRUST_STORE_PLURAL;
+export type StatusPlural =
+  | typeof TRUST_POLICY_PLURAL
+  | typeof TRUST_STORE_PLURAL
+  // issue 17's namespaced kinds
+  | typeof NAMESPACE_TRUST_POLICY_PLURAL
+  | typeof NAMESPACE_TRUST_STORE_PLURAL
+  | typeof TRUST_POLICY_EXCEPTION_PLURAL;
 
 /** One status to write. */
 export interface StatusWrite {
   plural: StatusPlural;
+  /** The object's namespace (issue 17's kinds); absent for the cluster-scoped ones. */
+  namespace?: string | undefined;
   name: string;
   /** The object's resourceVersion the status was computed from (the precondition). */
   resourceVersion: string | undefined;
@@ -47,7 +61,14 @@ export interface StatusWriter {
 const KIND: Record<StatusPlural, string> = {
   trustpolicies: 'TrustPolicy',
   truststores: 'TrustStore',
+  namespacetrustpolicies: 'NamespaceTrustPolicy',
+  namespacetruststores: 'NamespaceTrustStore',
+  trustpolicyexceptions: 'TrustPolicyException',
 };
+
+/** `plural/name` or `plural/namespace/name`: one key per object. */
+const keyOf = (w: StatusWrite): string =>
+  w.namespace === undefined ? `${w.plural}/${w.name}` : `${w.plural}/${w.namespace}/${w.name}`;
 
 /** The merge patch body: the new status, with null for keys the old one has and it lacks. */
 export function statusPatch(write: StatusWrite): object {
@@ -64,10 +85,19 @@ export function statusPatch(write: StatusWrite): object {
 export function customObjectsPatch(api: CustomObjectsApi): PatchStatus {
   const options = setHeaderOptions('Content-Type', PatchStrategy.MergePatch);
   return async (write, body) => {
-    await api.patchClusterCustomObjectStatus(
-      { group: CRD_GROUP, version: CRD_VERSION, plural: write.plural, name: write.name, body },
-      options,
-    );
+    const target = {
+      group: CRD_GROUP,
+      version: CRD_VERSION,
+      plural: write.plural,
+      name: write.name,
+    };
+    if (write.namespace === undefined)
+      await api.patchClusterCustomObjectStatus({ ...target, body }, options);
+    else
+      await api.patchNamespacedCustomObjectStatus(
+        { ...target, namespace: write.namespace, body },
+        options,
+      );
   };
 }
 
@@ -87,7 +117,7 @@ export function createStatusWriter(options: StatusWriterOptions): StatusWriter {
   const written = new Map<string, string>();
 
   async function writeOne(write: StatusWrite): Promise<void> {
-    const key = `${write.plural}/${write.name}`;
+    const key = keyOf(write);
     if (write.resourceVersion !== undefined && written.get(key) === write.resourceVersion) return;
     try {
       await options.patch(write, statusPatch(write));
@@ -97,7 +127,8 @@ export function createStatusWriter(options: StatusWriterOptions): StatusWriter {
       // 409: the object changed since; 404: it is gone. The watch says what is true now.
       if (status === 409 || status === 404 || closed) return;
       delay ??= backoff.next();
-      const what = `writing the status of ${KIND[write.plural]} "${write.name}"`;
+      const shown = write.namespace === undefined ? write.name : `${write.namespace}/${write.name}`;
+      const what = `writing the status of ${KIND[write.plural]} "${shown}"`;
       options.onError(new SourceError(what, err, delay));
     }
   }

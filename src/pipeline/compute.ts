@@ -4,9 +4,11 @@
 import type { PolicyRequirements } from '../config/snapshot.types.js';
 import { repositoryName, type RegistryClient } from '../registry/index.js';
 import type { Descriptor } from '../verify/index.js';
+import type { DctContext } from './dct-context.js';
+import { withDct, type ComputedVerification } from './dct.js';
 import { verifyBySubject } from './platforms.js';
 import { withRequiredReferrers, type ListingRegistry } from './referrer-step.js';
-import { verifyImageOnce, type ImageVerification, type VerifyOnceOptions } from './verify-once.js';
+import { verifyImageOnce, type VerifyOnceOptions } from './verify-once.js';
 
 /** The registry calls of the referrer and platform steps (a test double may leave them out). */
 type StepRegistry = ListingRegistry & Pick<RegistryClient, 'platforms'>;
@@ -15,6 +17,8 @@ export interface ComputeOptions extends VerifyOnceOptions {
   /** What the statement requires: choosePolicy's `requirements`. */
   requirements: PolicyRequirements;
   registry: VerifyOnceOptions['registry'] & Partial<StepRegistry>;
+  /** Notary clients and TUF state, for a policy that accepts Docker Content Trust (dct.ts). */
+  dct?: DctContext;
 }
 
 /** The step calls of the registry, bound; one the client lacks fails closed when called. */
@@ -37,7 +41,7 @@ function stepRegistry(r: ComputeOptions['registry']): StepRegistry {
  * referrers. Never rejects for what the registry did (the steps classify it); anything else
  * propagates for the caller to fail closed.
  */
-export async function computeVerification(options: ComputeOptions): Promise<ImageVerification> {
+export async function computeVerification(options: ComputeOptions): Promise<ComputedVerification> {
   const { requirements, ref } = options;
   const registry = stepRegistry(options.registry);
   const call = {
@@ -65,14 +69,17 @@ export async function computeVerification(options: ComputeOptions): Promise<Imag
         verifyImageOnce({ ...options, artifact, ...(listSignatures && { listSignatures }) }),
     );
   // The subjects that must carry them (`signedSubject`, `platforms`): the image itself for
-  // `Index`, the default, else its platform manifests (platforms.ts).
-  return verifyBySubject({
-    registry,
-    ref,
-    artifact: options.artifact,
-    mode: requirements.signedSubject,
-    ...(requirements.platforms && { platforms: requirements.platforms }),
-    call,
-    verify: subject,
-  });
+  // `Index`, the default, else its platform manifests (platforms.ts). Where that does not pass
+  // and the policy still accepts Docker Content Trust, its trust data may (dct.ts).
+  return withDct(options, () =>
+    verifyBySubject({
+      registry,
+      ref,
+      artifact: options.artifact,
+      mode: requirements.signedSubject,
+      ...(requirements.platforms && { platforms: requirements.platforms }),
+      call,
+      verify: subject,
+    }),
+  );
 }

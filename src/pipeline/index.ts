@@ -2,10 +2,16 @@
 // (next) the background verifier.
 export {
   NO_POLICY,
+  type DctPass,
+  type ExceptionUse,
   type ImageInput,
   type ImageVerdict,
+  type LayeredFields,
   type VerdictAdmission,
+  type VerdictLayer,
 } from './image-verdict.js';
+export { combineLayers, denies, layerVerdicts, withNamespaceLayer } from './layers.js';
+export { applyExceptions, findException, type ExceptionContext } from './exceptions.js';
 export { verdictKey } from './key.js';
 export {
   choosePolicy,
@@ -45,3 +51,15 @@ export {
   type MirrorLocator,
   type MirrorRouting,
 } from './mirror-step.js';
+export {
+  createDctContext,
+  ROOT_REUSE_MS,
+  type DctContext,
+  type DctContextOptions,
+} from './dct-context.js';
+export {
+  verifyDct,
+  type ComputedVerification,
+  type DctOutcome,
+  type DctVerification,
+} from './dct.js';

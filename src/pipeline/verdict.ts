@@ -11,6 +11,7 @@ import type {
   GroupsOutcome,
   ValidationResult,
 } from '../verify/index.js';
+import type { DctPass } from './image-verdict.js';
 import { joinClauses } from './referrer-verdict.js';
 
 /**
@@ -23,6 +24,8 @@ export type CachedVerdict =
       result: 'verified';
       /** Validations that failed but were only logged at the policy's level (become warnings). */
       logged: readonly string[];
+      /** Docker Content Trust passed it, not Notation (issue 18, dct.ts). */
+      dct?: DctPass;
     }
   | ClassifiedFailure;
 

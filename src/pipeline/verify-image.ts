@@ -18,6 +18,7 @@ import { choosePolicy, invalidReference } from './policy.js';
 import { createTagResolver } from './resolve.js';
 import { classifyRegistryError, type CachedVerdict } from './verdict.js';
 import { computeVerification } from './compute.js';
+import type { DctContext } from './dct-context.js';
 import {
   boundRegistry,
   createArtifactFinder,
@@ -50,6 +51,8 @@ export interface ImageVerifierOptions {
   revocationFor?: (snapshot: Snapshot) => RevocationChecker | undefined;
   /** Told of each verification that ran (not of cache hits), for metrics and logs. */
   onVerification?: (event: { result: CachedVerdict['result']; seconds: number }) => void;
+  /** Notary clients and TUF state for policies that accept Docker Content Trust (issue 18). */
+  dct?: DctContext;
 }
 
 /** One review's view: its snapshot, namespace, and the deadline every image shares. */
@@ -117,6 +120,7 @@ function toImageVerdict<I extends ImageInput>(
         logged: [...v.logged],
         cached,
         ...(host !== undefined && { host }),
+        ...(v.dct && { dct: v.dct }),
       };
     case 'failed':
     case 'inconclusive':
@@ -157,7 +161,16 @@ export function createImageVerifier(options: ImageVerifierOptions): VerifyImage 
     // a signature is a property of the digest, so a verdict reached with pod A's pull secret may
     // serve pod B. Pulling is the kubelet's business, gated by B's own credentials. (Concurrent
     // first reviews share one verification: an inconclusive one is shared, never cached.)
-    const key = verdictKey(digest, snapshot.revision, policy.statement.name, repositoryName(ref));
+    // A policy accepting Docker Content Trust judges a tag-only reference by the tag's own
+    // target (dct.ts): the tag is then part of what the verdict depends on.
+    const tag = policy.requirements.dct && ref.digest === undefined ? [`tag:${ref.tag}`] : [];
+    const key = verdictKey(
+      digest,
+      snapshot.revision,
+      policy.statement.name,
+      repositoryName(ref),
+      ...tag,
+    );
     return options.cache.get(
       key,
       async (signal) => {
@@ -175,6 +188,7 @@ export function createImageVerifier(options: ImageVerifierOptions): VerifyImage 
           ...(credentials && { credentials }),
           ...(revocation && { revocation }),
           ...(options.maxSignatures !== undefined && { maxSignatures: options.maxSignatures }),
+          ...(options.dct && { dct: options.dct }),
         });
         options.onVerification?.({
           result: verdict.verdict.result,

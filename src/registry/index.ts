@@ -67,3 +67,4 @@ export {
   type ClosableRevocationFetcher,
   type RevocationFetcherOptions,
 } from './revocation-fetcher.js';
+export { NotaryClient, isNotaryGun, metadataPath, type NotaryClientOptions } from './notary-v1.js';

@@ -9,6 +9,7 @@ import { withDeadline, type CallOptions, type Deadline } from './deadline.js';
 import { RegistryError } from './errors.js';
 import { DEFAULT_REALMS, credentialLookup, transportOptions } from './options.js';
 import { OriginStates } from './origin-state.js';
+import type { ProxyOptions } from './proxy.js';
 import { statusError } from './status.js';
 import { Transport, type HttpResponse } from './transport.js';
 
@@ -26,6 +27,10 @@ export interface NotaryClientOptions {
   /** The server is configuration, so loopback and private addresses are allowed for it; this adds others. */
   allowPrivateNetworks?: NetworkAllowance;
   resolver?: HostResolver;
+  /** Egress through an HTTP proxy, as the registry client's (proxy.ts). */
+  proxy?: ProxyOptions;
+  /** Told of every HTTP exchange (for metrics): host and status, or 'error'. */
+  onResponse?: (host: string, status: number | 'error') => void;
   /** Deadline of a session that brings none, default 10 s. */
   timeoutMs?: number;
   now?: () => number;
@@ -35,9 +40,14 @@ export interface NotaryClientOptions {
 const GUN = /^[A-Za-z0-9.-]+(?::[0-9]{1,5})?(?:\/[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*)+$/;
 const ROLE = /^(?:root|timestamp|snapshot|targets(?:\/[-a-z0-9_]+)*)$/;
 
+/** Whether `gun` is a name a Notary server's path can carry (a repository in Docker's grammar). */
+export function isNotaryGun(gun: string): boolean {
+  return GUN.test(gun) && gun.length <= 255;
+}
+
 /** The path of one metadata file, or a TypeError for anything that could leave `_trust/tuf/`. */
 export function metadataPath(gun: string, r: TufMetadataRequest): string {
-  if (!GUN.test(gun) || gun.length > 255) throw new TypeError(`not a GUN: ${JSON.stringify(gun)}`);
+  if (!isNotaryGun(gun)) throw new TypeError(`not a GUN: ${JSON.stringify(gun)}`);
   if (!ROLE.test(r.role) || r.role.length > 255)
     throw new TypeError(`not a TUF role: ${JSON.stringify(r.role)}`);
   let name = r.role;
@@ -67,6 +77,8 @@ function transportFor(
       ...(o.credentials !== undefined && { credentials: o.credentials }),
       ...(o.allowPrivateNetworks !== undefined && { allowPrivateNetworks: o.allowPrivateNetworks }),
       ...(o.resolver && { resolver: o.resolver }),
+      ...(o.proxy && { proxy: o.proxy }),
+      ...(o.onResponse && { onResponse: o.onResponse }),
     },
     now,
   );

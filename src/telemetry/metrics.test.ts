@@ -145,6 +145,17 @@ describe('createMetrics', () => {
     });
   });
 
+  describe('when admissions are counted by signature kind (issue 18)', () => {
+    it('returns both series from the start, DCT at zero until one is counted', async () => {
+      const m = metrics();
+      m.signatureAdmission('notation');
+      expect(await samples(m, 'notary_admission_admissions_total')).toEqual([
+        'notary_admission_admissions_total{signature_kind="notation"} 1',
+        'notary_admission_admissions_total{signature_kind="dct"} 0',
+      ]);
+    });
+  });
+
   describe('when a cluster names more registry hosts than the cap', () => {
     it('returns the first hosts by name and counts the rest as other', async () => {
       const registry = new Registry();

@@ -154,6 +154,21 @@ export function createMetrics(options: MetricsOptions): Metrics & { registry: Re
   });
   const policyReloads = reloads('policy');
   const credentialsReloads = reloads('credentials');
+  const exceptionAdmissions = new Counter({
+    name: `${PREFIX}exception_admissions_total`,
+    help: 'Images a TrustPolicyException admitted although their trust layers denied them, by code.',
+    labelNames: ['code'] as const,
+    registers,
+  });
+  const admissions = new Counter({
+    name: `${PREFIX}admissions_total`,
+    help: 'Verified images admitted by /validate, by the kind of signature that passed them (notation, dct).',
+    labelNames: ['signature_kind'] as const,
+    registers,
+  });
+  // Both series from the start, so a migration dashboard shows DCT at zero, not absent.
+  admissions.labels('notation').inc(0);
+  admissions.labels('dct').inc(0);
 
   return {
     registry,
@@ -205,6 +220,12 @@ export function createMetrics(options: MetricsOptions): Metrics & { registry: Re
     },
     credentialsReload(result): void {
       credentialsReloads.inc({ result: result === 'ok' ? 'ok' : 'error' });
+    },
+    exceptionAdmission(c): void {
+      exceptionAdmissions.inc({ code: code(c) });
+    },
+    signatureAdmission(kind): void {
+      admissions.inc({ signature_kind: kind === 'dct' ? 'dct' : 'notation' });
     },
   };
 }

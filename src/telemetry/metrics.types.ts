@@ -36,4 +36,17 @@ export interface Metrics {
   policyReload(result: 'ok' | 'error'): void;
   /** notary_admission_credentials_reloads_total{result: 'ok'|'error'} (--registry-credentials). */
   credentialsReload(result: 'ok' | 'error'): void;
+  /**
+   * notary_admission_exception_admissions_total{code}: images a TrustPolicyException admitted
+   * although their trust layers denied them (issue 17), by the code it overrode.
+   */
+  exceptionAdmission(code: string): void;
+  /**
+   * notary_admission_admissions_total{signature_kind: 'notation'|'dct'}: verified images admitted
+   * by /validate (dry runs left out), by the kind of signature that passed them (issue 18).
+   */
+  signatureAdmission(kind: SignatureKind): void;
 }
+
+/** The kind of signature that passed an image: Notation, or Docker Content Trust (issue 18). */
+export type SignatureKind = 'notation' | 'dct';

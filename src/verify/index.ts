@@ -77,3 +77,25 @@ export {
   type RetrievalFailure,
   type SignatureCandidate,
 } from './candidates.js';
+// Notary v1 / TUF (Docker Content Trust) trust data: src/verify/tuf, SPEC.md.
+export {
+  DOCKER_ROLES,
+  EMPTY_STATE,
+  TufError,
+  TufStateMemory,
+  createTufTrustStore,
+  isTufError,
+  mergeState,
+  verifyTrustData,
+  type FoundTarget,
+  type ImageToVerify,
+  type TrustedRoot,
+  type TrustedTarget,
+  type TufErrorCode,
+  type TufMetadataRequest,
+  type TufMetadataSource,
+  type TufRole,
+  type TufState,
+  type TufTrustStore,
+  type VerifyTrustDataOptions,
+} from './tuf/index.js';

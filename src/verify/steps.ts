@@ -14,14 +14,14 @@ import { matchesTrustedIdentity, type TrustPolicyStatement } from './trust-polic
 import type { EnvelopeContent, TrustStores, TrustStoreType } from './types.js';
 import { validateTimestampingChain } from './x509/requirements.js';
 import { findTrustedCertificate, firstInvalidAt } from './x509/trust.js';
-import type { X509Certificate } from './x509/peculiar.js';
+import type { CertificateLike } from './x509/certificate.js';
 
 /**
  * Checks a chain's revocation status (all but the root). A port rather than a fetcher so a
  * caller can also supply its own policy, e.g. a cluster that checks revocation elsewhere.
  */
 export type RevocationChecker = (
-  chain: X509Certificate[],
+  chain: readonly CertificateLike[],
   options: { now: Date; authenticSigningTime?: Date },
 ) => Promise<RevocationResult>;
 
@@ -55,13 +55,13 @@ export interface StepContext {
 export type Step = (ctx: StepContext) => Promise<VerificationError | undefined>;
 
 /** Certificates of the policy's stores of one type (a missing store contributes nothing). */
-function trustedCertificates(ctx: StepContext, type: TrustStoreType): X509Certificate[] {
+function trustedCertificates(ctx: StepContext, type: TrustStoreType): CertificateLike[] {
   return ctx.policy.trustStores
     .filter((ref) => ref.startsWith(`${type}:`))
     .flatMap((ref) => ctx.trustStores.get(ref)?.certificates ?? []);
 }
 
-const describeCert = (cert: X509Certificate): string => `"${cert.subject}"`;
+const describeCert = (cert: CertificateLike): string => `"${cert.subject}"`;
 
 /** Authenticity: the chain reaches a certificate in a store of the scheme's type, and the signer is a trusted identity. */
 const validateAuthenticity: Step = (ctx) => {
@@ -107,7 +107,7 @@ const validateExpiry: Step = (ctx) => {
   return Promise.resolve(undefined);
 };
 
-function notValidAt(cert: X509Certificate, what: string): VerificationError {
+function notValidAt(cert: CertificateLike, what: string): VerificationError {
   const window = `${cert.notBefore.toISOString()} to ${cert.notAfter.toISOString()}`;
   return new VerificationError(
     'CERT_NOT_VALID_AT_TIME',
@@ -151,7 +151,7 @@ const validateAuthenticTimestamp: Step = async (ctx) => {
 
 async function verifyCountersignature(
   ctx: StepContext,
-  tsaRoots: X509Certificate[],
+  tsaRoots: CertificateLike[],
 ): Promise<VerificationError | undefined> {
   const { signerInfo } = ctx.content;
   const ts = await verifyTimestampToken({

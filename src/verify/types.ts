@@ -1,4 +1,4 @@
-import type { X509Certificate } from './x509/peculiar.js';
+import type { Certificate, CertificateLike } from './x509/certificate.js';
 import type { ValidationType, VerificationError } from './errors.js';
 
 /** An OCI content descriptor (the subset verification compares). */
@@ -34,8 +34,8 @@ export interface SignerInfo {
   authenticSigningTime?: Date;
   expiry?: Date;
   signatureAlgorithm: SignatureAlgorithm;
-  /** Leaf first, root last, as the envelope carries them (unsigned header). */
-  certificateChain: X509Certificate[];
+  /** Leaf first, root last, as the envelope carries them (unsigned header), each parsed once. */
+  certificateChain: Certificate[];
   /** The primitive signature bytes: what an RFC 3161 timestamp's imprint covers. */
   signature: Uint8Array;
   /** `io.cncf.notary.timestampSignature`: a DER TimeStampToken (unsigned header). */
@@ -76,7 +76,8 @@ export type TrustStoreType = 'ca' | 'signingAuthority' | 'tsa';
 export interface TrustStore {
   type: TrustStoreType;
   name: string;
-  certificates: X509Certificate[];
+  /** Parsed by createTrustStore; a caller's own @peculiar/x509 certificates are read alike. */
+  certificates: CertificateLike[];
 }
 
 /** Trust stores by `type:name`, as trust policies reference them. */

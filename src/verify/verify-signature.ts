@@ -8,7 +8,6 @@ import {
 import { STEPS, type RevocationChecker, type StepContext } from './steps.js';
 import { validationActions, type TrustPolicyStatement } from './trust-policy/index.js';
 import type { Descriptor, EnvelopeContent, TrustStores, ValidationResult } from './types.js';
-import { validateCodeSigningChain } from './x509/requirements.js';
 
 export interface Envelope {
   mediaType: string;
@@ -79,10 +78,13 @@ function readEnvelope(
   return read;
 }
 
-/** Envelope and signature, certificate requirements, no plugin, no unknown critical attribute. */
+/**
+ * Envelope and signature, certificate requirements (checked by parseEnvelope as it reads the
+ * chain), no plugin, no unknown critical attribute.
+ */
+// eslint-disable-next-line @typescript-eslint/require-await -- a throw must reject, not escape
 async function readEnvelopeOnce(envelope: Envelope): Promise<EnvelopeContent> {
   const content = parseEnvelope(envelope.mediaType, envelope.bytes);
-  await validateCodeSigningChain(content.signerInfo.certificateChain);
   const { verificationPlugin, verificationPluginMinVersion, extendedAttributes } =
     content.signerInfo;
   if (verificationPlugin !== undefined || verificationPluginMinVersion !== undefined) {

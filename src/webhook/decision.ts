@@ -2,7 +2,11 @@
 // "verified" means; here the TrustPolicy's admission fields decide what a failure does:
 // action Deny | Warn | Audit for definitive failures, onError Deny | Allow for inconclusive ones
 // (architecture.md, standing decisions 2 and 3).
-import { NO_POLICY, type ImageVerdict as PipelineVerdict } from '../pipeline/index.js';
+import {
+  NO_POLICY,
+  type DctPass,
+  type ImageVerdict as PipelineVerdict,
+} from '../pipeline/index.js';
 import type { ImageAtPath } from './images.js';
 
 export type { AdmissionAction, OnError, PolicyAdmission } from '../config/snapshot.types.js';
@@ -53,15 +57,19 @@ const NOT_ABOUT_SIGNATURES: ReadonlySet<string> = new Set(['NOT_ALLOWED', 'INTER
 const isBug = (v: ImageVerdict): boolean =>
   v.kind === 'inconclusive' && v.code === 'INTERNAL_ERROR';
 
+/** `policy "prod"` (the cluster's TrustPolicy), or `namespace policy "team-a/signer"` (issue 17). */
+const policyOf = (v: ImageVerdict): string =>
+  `${v.layer === 'namespace' ? 'namespace policy' : 'policy'} "${v.admission.policy}"`;
+
 function clause(v: Extract<ImageVerdict, { kind: 'failed' | 'inconclusive' }>): string {
   // No statement governs the image (or its reference is unreadable): the reason says it all.
   if (v.admission.policy === NO_POLICY || SELF_EXPLAINED.has(v.code))
     return `${subject(v.image, v.digest)}: ${v.reason} [${v.code}]`;
   const headline = NOT_ABOUT_SIGNATURES.has(v.code)
-    ? `not verified under policy "${v.admission.policy}"`
+    ? `not verified under ${policyOf(v)}`
     : v.kind === 'failed'
-      ? `signature not trusted by policy "${v.admission.policy}"`
-      : `could not verify under policy "${v.admission.policy}"`;
+      ? `signature not trusted by ${policyOf(v)}`
+      : `could not verify under ${policyOf(v)}`;
   return `${subject(v.image, v.digest)}: ${headline} — ${v.reason} [${v.code}]`;
 }
 
@@ -86,7 +94,7 @@ function boundWarnings(warnings: string[]): string[] {
 
 /** A short warning (the API server asks for 120 characters); the audit annotation has the rest. */
 const warning = (v: ImageVerdict, what: string): string =>
-  `${v.image.fieldPath}: ${what} (policy "${v.admission.policy}")`;
+  `${v.image.fieldPath}: ${what} (${policyOf(v)})`;
 
 /** Inconclusive: onError decides, except for a bug, which is always denied. */
 function inconclusive(v: Extract<ImageVerdict, { kind: 'inconclusive' }>): {
@@ -103,14 +111,28 @@ function inconclusive(v: Extract<ImageVerdict, { kind: 'inconclusive' }>): {
   };
 }
 
-/** What one image contributes: a denial clause, a warning, an audit annotation, or nothing. */
-function contribution(v: ImageVerdict): { deny?: string; warn?: string; audit?: string } {
+/** Which layer's policy an audit note names (issue 17). */
+const auditKey = (v: ImageVerdict): string =>
+  v.layer === 'namespace' ? 'namespace-policy' : 'policy';
+
+interface Contribution {
+  deny?: string;
+  warn?: string;
+  audit?: string;
+}
+
+/** Docker Content Trust passed it, not Notation (issue 18): the audit note says so, with the role. */
+const dctNote = (dct: DctPass | undefined): string =>
+  dct === undefined ? '' : ` signature=dct role=${dct.role} tag=${dct.tag}`;
+
+/** What one layer's verdict contributes: a denial clause, a warning, an audit note, or nothing. */
+function layerContribution(v: ImageVerdict): Contribution {
   switch (v.kind) {
     case 'verified': {
       const cached = v.cached === true ? ' cache-hit' : '';
       // A registry mirror entry governed the image: which of its hosts served it (issue 15).
       const host = v.host === undefined ? '' : ` from=${v.host}`;
-      const audit = `verified ${v.digest} policy=${v.admission.policy}${host}${cached}`;
+      const audit = `verified ${v.digest} ${auditKey(v)}=${v.admission.policy}${dctNote(v.dct)}${host}${cached}`;
       if (v.logged.length === 0) return { audit };
       const logged = v.logged.join(', ');
       return {
@@ -119,7 +141,7 @@ function contribution(v: ImageVerdict): { deny?: string; warn?: string; audit?: 
       };
     }
     case 'skipped':
-      return { audit: `not verified: policy ${v.admission.policy} skips verification` };
+      return { audit: `not verified: ${policyOf(v)} skips verification` };
     case 'failed': {
       const text = clause(v);
       if (v.admission.action === 'Deny') return { deny: text, audit: `denied [${v.code}]` };
@@ -139,6 +161,33 @@ function contribution(v: ImageVerdict): { deny?: string; warn?: string; audit?: 
   }
 }
 
+const iso = (ms: number): string => new Date(ms).toISOString().replace(/\.\d{3}Z$/, 'Z');
+
+/**
+ * What one image contributes: each layer's part (issue 17: a denial from either denies; both
+ * warn and note), or, when a TrustPolicyException admitted it, a warning and a note naming the
+ * exception and what it overrode instead of the denial.
+ */
+function contribution(v: ImageVerdict): Omit<Contribution, 'warn'> & { warns: string[] } {
+  const parts = [v, ...(v.also ? [v.also] : [])].map(layerContribution);
+  const audit = parts.flatMap((p) => (p.audit ? [p.audit] : [])).join('; ');
+  if (v.exception) {
+    const e = v.exception;
+    const name = `${e.namespace}/${e.name}`;
+    const code = 'code' in v ? ` [${v.code}]` : '';
+    const overridden = parts.flatMap((p) => (p.deny ? [p.deny] : [])).join('; ');
+    return {
+      warns: [
+        `${v.image.fieldPath}: admitted by TrustPolicyException ${name} until ${iso(e.expiresAt)}${code}`,
+      ],
+      audit: `admitted by TrustPolicyException ${name} (until ${iso(e.expiresAt)}; reason: ${e.reason}) despite: ${overridden || audit}`,
+    };
+  }
+  const deny = parts.flatMap((p) => (p.deny ? [p.deny] : [])).join('; ');
+  const warns = parts.flatMap((p) => (p.warn ? [p.warn] : []));
+  return { ...(deny && { deny }), warns, ...(audit && { audit }) };
+}
+
 /**
  * Combines the verdicts of every image of a request (and any field paths whose shape could not
  * be read, which are always denied) into the response the API server receives.
@@ -155,8 +204,11 @@ export function decide(
   verdicts.forEach((v, i) => {
     const c = contribution(v);
     if (c.deny) denials.push(c.deny);
-    if (c.warn) warnings.push(c.warn);
+    warnings.push(...c.warns);
     // Keys are plain qualified names; the API server prefixes the webhook name.
+    // Issue 17: the break-glass record, by name, for whoever reads the audit log.
+    if (v.exception)
+      auditAnnotations[`exception-${i}`] = `${v.exception.namespace}/${v.exception.name}`;
     if (c.audit)
       auditAnnotations[`image-${i}`] = truncate(
         `${v.image.fieldPath} ${v.image.image}: ${c.audit}`,

@@ -4,6 +4,7 @@ import type { Snapshot } from '../config/snapshot.types.js';
 import { admissionReviewResponse, type AdmissionRequest } from './admission-review.js';
 import type { AdmissionDecision, ImageVerdict } from './decision.js';
 import { pinPatch } from './patch.js';
+import { denies } from '../pipeline/index.js';
 
 export type WebhookKind = 'validate' | 'mutate';
 
@@ -49,11 +50,7 @@ export function respond(request: AdmissionRequest, outcome: Answer, webhook: Web
 /** The code of the first denial (the metrics `code` label), or empty. */
 export function firstCode(verdicts: readonly ImageVerdict[], problems: readonly string[]): string {
   if (problems.length > 0) return 'IMAGE_UNREADABLE';
-  const denied = verdicts.find(
-    (v) =>
-      (v.kind === 'failed' && v.admission.action === 'Deny') ||
-      (v.kind === 'inconclusive' && v.admission.onError === 'Deny'),
-  );
+  const denied = verdicts.find((v) => v.exception === undefined && denies(v));
   return denied && 'code' in denied ? denied.code : '';
 }
 
@@ -65,6 +62,9 @@ export function logImages(verdicts: readonly ImageVerdict[]): object[] {
     ...('digest' in v && v.digest !== undefined && { digest: v.digest }),
     verdict: v.kind,
     policy: v.admission.policy,
+    ...(v.layer && { layer: v.layer }),
+    ...(v.also && { also: { policy: v.also.admission.policy, verdict: v.also.kind } }),
+    ...(v.exception && { exception: `${v.exception.namespace}/${v.exception.name}` }),
     ...('code' in v && { code: v.code }),
     ...(v.kind === 'verified' && v.cached === true && { cached: true }),
   }));

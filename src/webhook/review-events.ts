@@ -8,19 +8,40 @@
 // CREATE does not exist: the Event goes to its controller (a ReplicaSet creating Pods in a
 // crash loop then gathers one Event series), else to its namespace, naming the object.
 import type { EventInput, ObjectRef } from '../kube/index.js';
-import { NO_POLICY } from '../pipeline/index.js';
+import { layerVerdicts, NO_POLICY } from '../pipeline/index.js';
 import type { AdmissionRequest } from './admission-review.js';
 import type { ImageVerdict } from './decision.js';
 
-type Outcome = 'Denied' | 'Warned' | 'Audited';
+type Outcome = 'Denied' | 'Warned' | 'Audited' | 'Excepted';
 
-const TRUST_POLICY = { apiVersion: 'notary-admission.dev/v1alpha1', kind: 'TrustPolicy' };
+const API_VERSION = 'notary-admission.dev/v1alpha1';
+const TRUST_POLICY = { apiVersion: API_VERSION, kind: 'TrustPolicy' };
 const NOT_A_POLICY: ReadonlySet<string> = new Set([NO_POLICY, '(unknown)']);
+const ACTIONS: Record<Outcome, string> = {
+  Denied: 'Deny',
+  Warned: 'Warn',
+  Audited: 'Audit',
+  Excepted: 'Except',
+};
+
+/** The policy a verdict names: a TrustPolicy, or (issue 17) a NamespaceTrustPolicy. */
+function policyRef(v: ImageVerdict): ObjectRef | undefined {
+  const policy = v.admission.policy;
+  if (NOT_A_POLICY.has(policy)) return undefined;
+  const slash = policy.indexOf('/');
+  if (v.layer !== 'namespace' || slash < 0) return { ...TRUST_POLICY, name: policy };
+  return {
+    apiVersion: API_VERSION,
+    kind: 'NamespaceTrustPolicy',
+    namespace: policy.slice(0, slash),
+    name: policy.slice(slash + 1),
+  };
+}
 
 const isRecord = (v: unknown): v is Record<string, unknown> =>
   typeof v === 'object' && v !== null && !Array.isArray(v);
 
-/** What a verdict did to the review, if it calls for an Event. */
+/** What a layer's verdict did to the review, if it calls for an Event. */
 function outcomeOf(v: ImageVerdict): { outcome: Outcome; code: string } | undefined {
   if (v.kind === 'failed') {
     const outcome =
@@ -102,21 +123,27 @@ export function reviewEvents(
   problems: readonly string[],
 ): EventInput[] {
   if (request.dryRun === true || request.namespace === undefined) return [];
-  const judged = verdicts.flatMap((v) => {
-    const o = outcomeOf(v);
-    return o ? [{ v, ...o }] : [];
+  const judged = verdicts.flatMap((top) => {
+    // Issue 17: an exception's admission is one Event naming it; else each layer's own.
+    if (top.exception) {
+      const code = 'code' in top ? top.code : '';
+      return [{ v: top, outcome: 'Excepted' as const, code }];
+    }
+    return layerVerdicts(top).flatMap((v) => {
+      const o = outcomeOf(v);
+      return o ? [{ v, ...o }] : [];
+    });
   });
   if (judged.length === 0 && problems.length === 0) return [];
   const denied = problems.length > 0 || judged.some((j) => j.outcome === 'Denied');
   const { regarding, object, what } = target(request, denied);
-  const event = (outcome: Outcome, note: string, policy?: string): EventInput => ({
+  const event = (outcome: Outcome, note: string, related?: ObjectRef): EventInput => ({
     regarding,
-    ...(policy !== undefined &&
-      !NOT_A_POLICY.has(policy) && { related: { ...TRUST_POLICY, name: policy } }),
+    ...(related && { related }),
     object,
     type: 'Warning',
     reason: `Image${outcome}`,
-    action: outcome === 'Denied' ? 'Deny' : outcome === 'Warned' ? 'Warn' : 'Audit',
+    action: ACTIONS[outcome],
     note,
   });
   return [
@@ -127,11 +154,24 @@ export function reviewEvents(
       ),
     ),
     ...judged.map(({ v, outcome, code }) => {
-      const policy = v.admission.policy;
+      const policy = `${v.layer === 'namespace' ? 'namespace policy' : 'policy'} "${v.admission.policy}"`;
       const digest = 'digest' in v ? v.digest : undefined;
       const reason = 'reason' in v ? v.reason : '';
-      const note = `${what} ${outcome.toLowerCase()}: ${v.image.fieldPath} "${v.image.image}"${shortDigest(digest)}: ${reason} [${code}] (policy "${policy}")`;
-      return event(outcome, note, policy);
+      const e = v.exception;
+      if (e) {
+        const until = new Date(e.expiresAt).toISOString();
+        const note = `${what} admitted by TrustPolicyException ${e.namespace}/${e.name} (until ${until}; ${e.reason}): ${v.image.fieldPath} "${v.image.image}"${shortDigest(digest)}: ${reason} [${code}] (${policy})`;
+        const related = {
+          apiVersion: API_VERSION,
+          kind: 'TrustPolicyException',
+          namespace: e.namespace,
+          name: e.name,
+          ...(e.uid && { uid: e.uid }),
+        };
+        return event(outcome, note, related);
+      }
+      const note = `${what} ${outcome.toLowerCase()}: ${v.image.fieldPath} "${v.image.image}"${shortDigest(digest)}: ${reason} [${code}] (${policy})`;
+      return event(outcome, note, policyRef(v));
     }),
   ];
 }

@@ -2,7 +2,7 @@
 // one deadline, decide. Transport-free (the Fastify routes call it), so it is tested directly.
 import type { PullSecretResolver, PullSecrets } from '../kube/pull-secrets.js';
 import type { Snapshot } from '../config/snapshot.types.js';
-import type { VerifyImage } from '../pipeline/index.js';
+import { applyExceptions, type VerifyImage } from '../pipeline/index.js';
 import { credentialsFromDockerConfig, type CredentialLookup } from '../registry/index.js';
 import type { Metrics, ReviewOperation } from '../telemetry/metrics.types.js';
 import {
@@ -17,6 +17,7 @@ import { decide, type ImageVerdict } from './decision.js';
 import { imagesToVerify, pullIdentityOf, type ImageAtPath } from './images.js';
 import { namespaceUnknown, namespaceView, type NamespaceLabelsLookup } from './namespace-view.js';
 import { requirePinned } from './pinning.js';
+import { podLabelsOf } from './pod-labels.js';
 import { firstCode, logImages, respond, type Answer, type WebhookKind } from './review-answer.js';
 
 export type { WebhookKind } from './review-answer.js';
@@ -155,6 +156,20 @@ async function podCredentials(
   }
 }
 
+/**
+ * Admissions by the kind of signature that passed them (issue 18): when DCT's count stays at
+ * zero, its window can be closed. /validate only (each Pod passes /mutate too), no dry runs.
+ */
+function countSignature(
+  metrics: Metrics | undefined,
+  v: ImageVerdict,
+  webhook: 'validate' | 'mutate',
+  dryRun: boolean,
+): void {
+  if (v.kind !== 'verified' || webhook !== 'validate' || dryRun) return;
+  metrics?.signatureAdmission(v.dct ? 'dct' : 'notation');
+}
+
 /** Creates the AdmissionReview handler shared by /validate and /mutate. */
 export function createReviewHandler(options: ReviewHandlerOptions) {
   const now = options.now ?? Date.now;
@@ -209,7 +224,8 @@ export function createReviewHandler(options: ReviewHandlerOptions) {
       const judged = await verifyAll(images, options.verifyImage, scope);
       // Standing decision 5: /mutate pinned what it verified, so a tag here was not pinned.
       const pinning = input.webhook === 'validate' && options.mutatingWebhook !== false;
-      const verdicts = pinning ? judged.map((v) => requirePinned(v, view.snapshot)) : judged;
+      const pinned = pinning ? judged.map((v) => requirePinned(v, view.snapshot)) : judged;
+      const verdicts = withExceptions(pinned, request, view.snapshot, now());
       const decision = decide(verdicts, problems);
       return { decision, verdicts, problems, snapshot: view.snapshot };
     } finally {
@@ -261,12 +277,14 @@ export function createReviewHandler(options: ReviewHandlerOptions) {
     options.metrics?.reviewDuration(input.webhook, r.seconds);
     for (const v of outcome.verdicts) {
       options.metrics?.imageVerdict(v.kind, 'code' in v ? v.code : '');
+      countSignature(options.metrics, v, input.webhook, request.dryRun === true);
       if (v.kind === 'inconclusive' && v.error !== undefined)
         input.log.error(
           { uid: request.uid, image: v.image.image, err: v.error },
           'verification failed unexpectedly',
         );
     }
+    countExceptions(options.metrics, outcome.verdicts, input.webhook, request.dryRun === true);
     input.log.info(
       {
         uid: request.uid,
@@ -283,6 +301,29 @@ export function createReviewHandler(options: ReviewHandlerOptions) {
       'admission review',
     );
   }
+}
+
+/** Issue 17: exceptions in force now, for this Pod (never cached: checked on every review). */
+function withExceptions(
+  verdicts: ImageVerdict[],
+  request: AdmissionRequest,
+  snapshot: Snapshot,
+  now: number,
+): ImageVerdict[] {
+  const exceptions =
+    request.namespace === undefined ? [] : (snapshot.exceptions?.(request.namespace) ?? []);
+  return applyExceptions(verdicts, exceptions, { labels: podLabelsOf(request), now });
+}
+
+/** Issue 17: each image an exception admitted in a /validate answer (no dry run), by the code it overrode. */
+function countExceptions(
+  metrics: Metrics | undefined,
+  verdicts: readonly ImageVerdict[],
+  webhook: WebhookKind,
+  dryRun: boolean,
+): void {
+  if (!metrics || webhook !== 'validate' || dryRun) return;
+  for (const v of verdicts) if (v.exception) metrics.exceptionAdmission('code' in v ? v.code : '');
 }
 
 /** Calls an `onReviewed` listener; its failure is not the review's. */

@@ -7,9 +7,12 @@ import { parseServeArgs } from '../../src/config/index.js';
 import { startService, type Service, type ServiceOverrides } from '../../src/main.js';
 import { createApiServerClient, type ApiServerClient } from './api-server.js';
 
-/** `type` → store name → PEM certificates (one file each). */
+/**
+ * `type` → store name → PEM certificates (one file each); `notaryV1Root`: Docker Content Trust's
+ * pinned roots, written to `truststore/notaryV1Root/<name>/` beside `x509/` (issue 18).
+ */
 export type TrustStoreFiles = Partial<
-  Record<'ca' | 'signingAuthority' | 'tsa', Record<string, string[]>>
+  Record<'ca' | 'signingAuthority' | 'tsa' | 'notaryV1Root', Record<string, string[]>>
 >;
 
 export interface TestServiceOptions {
@@ -44,7 +47,10 @@ async function writeFiles(
   await mkdir(path.join(dir, 'truststore', 'x509'), { recursive: true });
   for (const [type, named] of Object.entries(stores)) {
     for (const [name, pems] of Object.entries(named)) {
-      const storeDir = path.join(dir, 'truststore', 'x509', type, name);
+      const storeDir =
+        type === 'notaryV1Root'
+          ? path.join(dir, 'truststore', type, name)
+          : path.join(dir, 'truststore', 'x509', type, name);
       await mkdir(storeDir, { recursive: true });
       await Promise.all(pems.map((pem, i) => writeFile(path.join(storeDir, `cert-${i}.crt`), pem)));
     }

@@ -140,6 +140,7 @@ export class MemoryTufRepo implements TufMetadataSource {
 
   readonly gun: string;
   root: SigningKey;
+  private lastRoot: { same: string; bytes: Buffer } | undefined;
 
   private constructor(gun: string, root: SigningKey) {
     this.gun = gun;
@@ -201,7 +202,11 @@ export class MemoryTufRepo implements TufMetadataSource {
       },
     };
     p.edit?.root?.(rootDoc);
-    const root = signed(rootDoc, p.rootSigners ?? p.rootKeys);
+    // An unchanged root keeps its bytes, as a Notary server's does until the root is rotated.
+    const signers = p.rootSigners ?? p.rootKeys;
+    const same = JSON.stringify([rootDoc, signers.map((k) => k.id)]);
+    const root = same === this.lastRoot?.same ? this.lastRoot.bytes : signed(rootDoc, signers);
+    this.lastRoot = { same, bytes: root };
     this.files.set('root', root);
     this.files.set(`${p.rootVersion}.root`, root);
     return root;

@@ -88,14 +88,23 @@ app.kubernetes.io/part-of: notary-admission
 {{- if le $grace (int $needed) -}}
 {{- fail (printf "terminationGracePeriodSeconds (%d) must exceed config.drainDelaySeconds + webhook.timeoutSeconds (%d): a pod must finish the reviews it accepted while draining" $grace (int $needed)) -}}
 {{- end -}}
-{{- if and .Values.webhook.url (not .Values.tls.caBundle) -}}
-{{- fail "webhook.url needs tls.caBundle: the PEM CA of the server at that URL" -}}
+{{- if and .Values.webhook.url (not .Values.tls.caBundle) (ne .Values.tls.mode "self-managed") -}}
+{{- fail "webhook.url needs tls.caBundle (the PEM CA of the server at that URL), or tls.mode self-managed" -}}
 {{- end -}}
 {{- if and .Values.webhook.url (not (hasPrefix "https://" .Values.webhook.url)) -}}
 {{- fail "webhook.url must start with https://" -}}
 {{- end -}}
 {{- if and (eq .Values.tls.mode "manual") (not .Values.tls.caBundle) -}}
 {{- fail "tls.mode manual needs tls.caBundle: the PEM CA that signed tls.existingSecret" -}}
+{{- end -}}
+{{- if and .Values.autoscaling.enabled (lt (int .Values.autoscaling.minReplicas) 2) -}}
+{{- fail "autoscaling.minReplicas must be at least 2: the webhook is fail-closed" -}}
+{{- end -}}
+{{- if and .Values.autoscaling.enabled (gt (int .Values.autoscaling.minReplicas) (int .Values.autoscaling.maxReplicas)) -}}
+{{- fail "autoscaling.maxReplicas must be at least autoscaling.minReplicas" -}}
+{{- end -}}
+{{- if and .Values.autoscaling.enabled .Values.podDisruptionBudget.enabled (ge (int .Values.podDisruptionBudget.minAvailable) (int .Values.autoscaling.minReplicas)) -}}
+{{- fail "podDisruptionBudget.minAvailable must be below autoscaling.minReplicas, or no replica could ever be evicted (node drains would hang)" -}}
 {{- end -}}
 {{- if and .Values.policy.create (not .Values.policy.certificates) (ne .Values.policy.level "skip") -}}
 {{- fail "policy.create needs policy.certificates: the PEM certificates of the signing CA" -}}
@@ -124,7 +133,7 @@ caBundle: {{ $caBundle }}
 {{/* Rules, scope and safety settings shared by both webhook configurations. */}}
 {{- define "notary-admission.webhookCommon" -}}
 admissionReviewVersions: [v1]
-failurePolicy: Fail
+failurePolicy: {{ .Values.webhook.failurePolicy }}
 matchPolicy: Equivalent
 timeoutSeconds: {{ .Values.webhook.timeoutSeconds }}
 namespaceSelector:
@@ -135,6 +144,18 @@ namespaceSelector:
         {{- range (concat (list "kube-system" .Release.Namespace) .Values.webhook.exemptNamespaces | uniq) }}
         - {{ . }}
         {{- end }}
+    {{- with .Values.webhook.namespaceOptIn }}
+    {{- if .enabled }}
+    {{- /* Opt-in: only namespaces carrying the label (whoever may label namespaces decides). */}}
+    - key: {{ .label }}
+      operator: In
+      values: ['true']
+    {{- end }}
+    {{- end }}
+{{- with .Values.webhook.objectSelector }}
+objectSelector:
+  {{- toYaml . | nindent 2 }}
+{{- end }}
 {{- with .Values.webhook.matchConditions }}
 matchConditions:
   {{- toYaml . | nindent 2 }}
@@ -165,4 +186,23 @@ rules:
     operations: [CREATE, UPDATE]
     resources: [jobs, cronjobs]
     scope: Namespaced
+{{- end -}}
+
+{{/*
+Self-managed TLS (issue 19): true (non-empty) when the service keeps its own CA and serving
+certificate in a Secret and writes the caBundle itself; not when webhook.url comes with its own
+tls.caBundle (a server outside the cluster with its own certificate).
+*/}}
+{{- define "notary-admission.selfManagedTls" -}}
+{{- if and (eq .Values.tls.mode "self-managed") (not (and .Values.webhook.url .Values.tls.caBundle)) -}}true{{- end -}}
+{{- end -}}
+
+{{/* The Secret the service keeps its CA and serving certificate in (self-managed TLS). */}}
+{{- define "notary-admission.servingSecretName" -}}
+{{- printf "%s-serving-tls" (include "notary-admission.fullname" . | trunc 51 | trimSuffix "-") -}}
+{{- end -}}
+
+{{/* The Lease that lets one replica write that Secret and the caBundle (self-managed TLS). */}}
+{{- define "notary-admission.tlsLeaseName" -}}
+{{- printf "%s-tls" (include "notary-admission.fullname" . | trunc 59 | trimSuffix "-") -}}
 {{- end -}}

@@ -4,8 +4,16 @@
  * with the status every object should show.
  */
 export * from './types.js';
+export * from './tenancy-types.js';
+export {
+  compileTenancy,
+  withTenancy,
+  type CompiledTenancy,
+  type TenancyOptions,
+} from './tenancy.js';
 export { compileCluster, type CompiledCluster, type CompileOptions } from './compile.js';
-export { policyStatus, storeStatus, MAX_CONDITION_MESSAGE } from './status.js';
+export { dctConditions, nextDctTransition } from './dct-status.js';
+export { exceptionStatus, policyStatus, storeStatus, MAX_CONDITION_MESSAGE } from './status.js';
 export {
   fromNotationDocument,
   fromNotationStatement,

@@ -13,6 +13,7 @@ import {
 } from '../../names/index.js';
 import { compileRequirements, hasSigners } from '../requirements.js';
 import type { PolicyAdmission, PolicyRequirements } from '../snapshot.types.js';
+import { withDctRoots, type StoreForDct } from './dct-store.js';
 import type { Labels } from './selector.js';
 import { toStatement } from './to-statement.js';
 import type { ObjectVerdict, ReadyReason, StoreVerdict, TrustPolicyObject } from './types.js';
@@ -120,7 +121,7 @@ function rawScopes(spec: unknown): string[] {
 /** Checks one TrustPolicy against the compiled TrustStores (by metadata.name). */
 export function checkPolicy(
   object: TrustPolicyObject,
-  stores: ReadonlyMap<string, { type: unknown; verdict: StoreVerdict }>,
+  stores: ReadonlyMap<string, StoreForDct>,
 ): CheckedPolicy {
   const name = object.metadata.name;
   const translated = toStatement(object);
@@ -151,9 +152,13 @@ export function checkPolicy(
   const parsed = parseTrustPolicyDocument(document).trustPolicies[0]!;
   const compiled = compileRequirements(parsed, translated.fields, 'spec');
   if (compiled.problems.length > 0) return invalid(compiled.problems);
-  const { statement, requirements } = compiled;
-  const stored = storeProblems(storeReferences(statement, requirements), stores);
+  const { statement } = compiled;
+  const stored = storeProblems(storeReferences(statement, compiled.requirements), stores);
   if (stored) return { ...base, verdict: { ...stored, observedGeneration } };
+  // Docker Content Trust's pins, from the notaryV1Root TrustStore `spec.dct` names (issue 18).
+  const pinned = withDctRoots(compiled.requirements, stores);
+  if ('problem' in pinned) return { ...base, verdict: { ...pinned.problem, observedGeneration } };
+  const { requirements } = pinned;
   const verdict = { ready: true, reason: 'Valid', message: READY_MESSAGE, observedGeneration };
   return { ...base, statement, requirements, verdict };
 }

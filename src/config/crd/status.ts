@@ -2,6 +2,7 @@
 // (plus the certificates of a TrustStore). Undefined when the object already says it, so an
 // unchanged cluster causes no writes, and lastTransitionTime moves only when Ready flips.
 import { canonicalJson } from '../revision.js';
+import { dctConditions } from './dct-status.js';
 import { MAX_STATUS_CERTIFICATES, MAX_STATUS_CRLS } from './trust-store-object.js';
 import type {
   Condition,
@@ -68,7 +69,11 @@ export function policyStatus(
 ): TrustPolicyStatus | undefined {
   const status: TrustPolicyStatus = {
     observedGeneration: verdict.observedGeneration,
-    conditions: [readyCondition(object.status?.conditions, verdict, now)],
+    conditions: [
+      readyCondition(object.status?.conditions, verdict, now),
+      // Docker Content Trust's window (issue 18): dct-status.ts.
+      ...dctConditions(object, verdict.observedGeneration, now),
+    ],
     signerGroups: signerCount(object),
     referrerRequirements: referrerCount(object),
   };
@@ -87,6 +92,19 @@ export function storeStatus(
     certificates: verdict.certificates.slice(0, MAX_STATUS_CERTIFICATES),
     certificateCount: verdict.certificates.length,
     ...(verdict.crls && { crls: verdict.crls.slice(0, MAX_STATUS_CRLS) }),
+  };
+  return same(status, object.status ?? {}) ? undefined : status;
+}
+
+/** A TrustPolicyException's status (Ready: Active, or Expired, DurationTooLong …), or undefined when already there. */
+export function exceptionStatus(
+  object: { status?: { conditions?: Condition[] } },
+  verdict: ObjectVerdict,
+  now: Date,
+): { observedGeneration: number; conditions: Condition[] } | undefined {
+  const status = {
+    observedGeneration: verdict.observedGeneration,
+    conditions: [readyCondition(object.status?.conditions, verdict, now)],
   };
   return same(status, object.status ?? {}) ? undefined : status;
 }

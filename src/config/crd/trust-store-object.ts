@@ -21,6 +21,7 @@ import type {
   StoreVerdict,
   TrustStoreObject,
 } from './types.js';
+import { compileRootStore, NOTARY_ROOT_STORE_TYPE } from './dct-store.js';
 
 export interface StoreSources {
   secrets: ClusterState['secrets'];
@@ -31,6 +32,8 @@ export interface StoreSources {
 
 export interface CompiledStore {
   verdict: StoreVerdict;
+  /** A notaryV1Root store's pins (PEM), when it is Ready (dct-store.ts). */
+  tufRoots?: readonly string[];
   /** Present when the store is Ready. */
   store?: TrustStore;
   /** The CRLs of `crlsFrom`, when the store is Ready and names some. */
@@ -123,6 +126,17 @@ function readyMessage(certificates: CertificateStatus[], now: Date): string {
   return `${count}; expired, so no signature can chain to them now: ${list}`;
 }
 
+/** A notaryV1Root store's PEM sources: inline and referenced, at least one. */
+function pinSources(spec: Record<string, unknown>, sources: StoreSources): Source[] {
+  const all = [...inline(spec), ...referenced(spec, sources, 'certificatesFrom')];
+  if (all.length === 0)
+    throw new StoreProblem(
+      'InvalidSpec',
+      'spec: at least one of certificates or certificatesFrom is required',
+    );
+  return all;
+}
+
 function build(object: TrustStoreObject, sources: StoreSources): TrustStore {
   const spec: unknown = object.spec;
   if (!isRecord(spec)) throw new StoreProblem('InvalidSpec', 'spec: must be an object');
@@ -197,6 +211,9 @@ function crlMessage(crls: CrlStatus[] | undefined, now: Date): string {
 export function compileTrustStore(object: TrustStoreObject, sources: StoreSources): CompiledStore {
   const observedGeneration = object.metadata.generation ?? 0;
   try {
+    // Docker Content Trust's pinned roots (issue 18): dct-store.ts.
+    if (isRecord(object.spec) && object.spec['type'] === NOTARY_ROOT_STORE_TYPE)
+      return compileRootStore(pinSources(object.spec, sources), observedGeneration);
     const store = build(object, sources);
     const crls = crlsOf(object, sources);
     const certificates = certificateStatus(store);

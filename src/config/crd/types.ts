@@ -68,6 +68,20 @@ export interface TrustPolicySpec {
   signedSubject?: 'Index' | 'EachPlatform' | 'Either';
   /** `os/arch[/variant]` filter for EachPlatform and Either. */
   platforms?: string[];
+  /** Docker Content Trust accepted instead of the Notation signature until `until` (issue 18). */
+  dct?: DctSpec;
+}
+
+/** A TrustPolicy's Docker Content Trust window (src/config/dct.ts). */
+export interface DctSpec {
+  /** The Notary server's URL (`https://notary.example.com`). */
+  server: string;
+  /** RFC 3339: from then on DCT no longer counts. */
+  until: string;
+  /** A TrustStore of type notaryV1Root: the pinned root certificates or public keys. */
+  trustStore: string;
+  /** The roles whose signatures count (default targets/releases, then targets). */
+  roles?: string[];
 }
 
 /** One signer group of a TrustPolicy: a notation statement's trust, under the policy's scopes. */
@@ -82,7 +96,8 @@ export interface SignerGroupSpec {
 }
 
 export interface Condition {
-  type: 'Ready';
+  /** Ready; a TrustPolicy with `dct` also DCTWindowClosing and DCTWindowClosed (issue 18). */
+  type: 'Ready' | 'DCTWindowClosing' | 'DCTWindowClosed';
   status: 'True' | 'False';
   reason: string;
   message: string;
@@ -120,7 +135,8 @@ export interface CertificateSource {
 }
 
 export interface TrustStoreSpec {
-  type: TrustStoreType;
+  /** notation's store types, or notaryV1Root: Docker Content Trust's pinned roots (issue 18). */
+  type: TrustStoreType | 'notaryV1Root';
   /** Inline PEM, each entry one or more certificates. */
   certificates?: string[];
   certificatesFrom?: CertificateSource[];

@@ -11,7 +11,13 @@ import { ENVELOPE_FORMATS, signJws, signWithAlgorithm } from '../../../test/supp
 import { integrityError } from '../../../test/support/matchers.js';
 import { JWS_MEDIA_TYPE } from '../types.js';
 import * as x509 from '../x509/peculiar.js';
-import { algorithmForKey, coseAlgorithm, jwsAlgorithm, verifySignature } from './algorithms.js';
+import {
+  algorithmForKey,
+  canonicalSpki,
+  coseAlgorithm,
+  jwsAlgorithm,
+  verifySignature,
+} from './algorithms.js';
 import { parseEnvelope } from './index.js';
 
 /** A certificate for any SubjectPublicKeyInfo, signed by a throwaway P-256 issuer. */
@@ -113,6 +119,34 @@ describe('algorithmForKey', () => {
       expect(() => parseEnvelope(JWS_MEDIA_TYPE, bytes)).toThrow(
         integrityError('ALGORITHM_UNSUPPORTED'),
       );
+    });
+  });
+});
+
+describe('canonicalSpki', () => {
+  describe('when the key is on one of the three curves', () => {
+    it.each(['prime256v1', 'secp384r1', 'secp521r1'])(
+      'returns what a JWK round trip returns for %s keys',
+      (namedCurve) => {
+        for (let i = 0; i < 40; i++) {
+          const { publicKey } = generateKeyPairSync('ec', { namedCurve });
+          const jwk = publicKey.export({ format: 'jwk' });
+          const roundTrip = createPublicKey({ key: jwk, format: 'jwk' });
+          expect(canonicalSpki(publicKey)).toEqual(
+            roundTrip.export({ format: 'der', type: 'spki' }),
+          );
+        }
+      },
+    );
+  });
+
+  describe('when the key is RSA or on another curve', () => {
+    it.each([
+      ['RSA-2048', () => generateKeyPairSync('rsa', { modulusLength: 2048 }).publicKey],
+      ['secp256k1', () => generateKeyPairSync('ec', { namedCurve: 'secp256k1' }).publicKey],
+    ])('returns the SPKI of a JWK round trip for %s', (_, make) => {
+      const key = make();
+      expect(canonicalSpki(key)).toEqual(key.export({ format: 'der', type: 'spki' }));
     });
   });
 });

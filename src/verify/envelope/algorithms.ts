@@ -4,8 +4,8 @@
 import { constants, createPublicKey, verify, type KeyObject } from 'node:crypto';
 import { VerificationError } from '../errors.js';
 import type { SignatureAlgorithm } from '../types.js';
+import { certificateOf, type Certificate, type CertificateLike } from '../x509/certificate.js';
 import { perCertificate } from '../x509/memo.js';
-import type { X509Certificate } from '../x509/peculiar.js';
 
 type Hash = 'sha256' | 'sha384' | 'sha512';
 
@@ -51,23 +51,52 @@ function unsupported(message: string): VerificationError {
 
 /**
  * The certificate's public key as a Node KeyObject; ALGORITHM_UNSUPPORTED when Node cannot use
- * it. Built once per certificate object: importing checks the key (EC points are validated),
- * which costs about as much as a signature verification.
+ * it. Read once per certificate, from OpenSSL's own parse of it (the parsed form's `node`).
  */
-export const publicKeyOf = perCertificate(readPublicKey);
+export function publicKeyOf(cert: CertificateLike): KeyObject {
+  let parsed: Certificate;
+  try {
+    parsed = certificateOf(cert);
+  } catch {
+    throw unsupported('the signing certificate carries a public key of an unsupported type');
+  }
+  return checkedKeys(parsed);
+}
 
-function readPublicKey(cert: X509Certificate): KeyObject {
-  const spki = Buffer.from(cert.publicKey.rawData);
+const checkedKeys = perCertificate(readPublicKey);
+
+/** DER of a canonical EC SubjectPublicKeyInfo up to the point, for the three curves. */
+const EC_SPKI_PREFIX: ReadonlyMap<string, Buffer> = new Map([
+  ['prime256v1', Buffer.from('3059301306072a8648ce3d020106082a8648ce3d030107034200', 'hex')],
+  ['secp384r1', Buffer.from('3076301006072a8648ce3d020106052b81040022036200', 'hex')],
+  ['secp521r1', Buffer.from('30819b301006072a8648ce3d020106052b8104002303818600', 'hex')],
+]);
+
+/**
+ * The canonical SPKI of a key: RSA parameters NULL, EC points uncompressed. For the three
+ * curves it is written from the key's coordinates (OpenSSL checked the point when it read
+ * it); anything else takes a JWK round trip, whose import costs as much as a signature check.
+ */
+export function canonicalSpki(key: KeyObject): Buffer {
+  const prefix =
+    key.asymmetricKeyType === 'ec'
+      ? EC_SPKI_PREFIX.get(key.asymmetricKeyDetails?.namedCurve ?? '')
+      : undefined;
+  const jwk = key.export({ format: 'jwk' });
+  if (prefix !== undefined && jwk.x !== undefined && jwk.y !== undefined) {
+    const point = [Buffer.of(4), Buffer.from(jwk.x, 'base64url'), Buffer.from(jwk.y, 'base64url')];
+    return Buffer.concat([prefix, ...point]);
+  }
+  return createPublicKey({ key: jwk, format: 'jwk' }).export({ format: 'der', type: 'spki' });
+}
+
+function readPublicKey(cert: Certificate): KeyObject {
+  const spki = cert.fields.spki;
   let key: KeyObject;
   let canonical: Buffer;
   try {
-    key = createPublicKey({ key: spki, format: 'der', type: 'spki' });
-    // A JWK round trip yields the canonical SPKI: RSA parameters NULL, EC points uncompressed.
-    const jwk = key.export({ format: 'jwk' });
-    canonical = createPublicKey({ key: jwk, format: 'jwk' }).export({
-      format: 'der',
-      type: 'spki',
-    });
+    key = cert.node.publicKey;
+    canonical = canonicalSpki(key);
   } catch {
     throw unsupported('the signing certificate carries a public key of an unsupported type');
   }
@@ -101,7 +130,7 @@ export function algorithmForPublicKey(key: KeyObject): SignatureAlgorithm {
  * The signature algorithm the certificate's key mandates (spec §2.5).
  * @throws VerificationError ALGORITHM_UNSUPPORTED for any other key type or size.
  */
-export function algorithmForKey(cert: X509Certificate): SignatureAlgorithm {
+export function algorithmForKey(cert: CertificateLike): SignatureAlgorithm {
   return algorithmForPublicKey(publicKeyOf(cert));
 }
 

@@ -38,6 +38,12 @@ function readHead(c: Cursor): Head {
   if (info < 24) return { major, info, value: info };
   if (info > 27) throw malformed('the COSE envelope uses indefinite-length or reserved CBOR items');
   const raw = take(c, 1 << (info - 24));
+  if (raw.length <= 4) {
+    // Up to 32 bits is exact in a number; BigInt only for the 8-byte form.
+    let small = 0;
+    for (const byte of raw) small = small * 256 + byte;
+    return { major, info, value: small };
+  }
   let value = 0n;
   for (const byte of raw) value = (value << 8n) | BigInt(byte);
   return { major, info, value: value > BigInt(Number.MAX_SAFE_INTEGER) ? value : Number(value) };

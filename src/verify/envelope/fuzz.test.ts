@@ -37,7 +37,7 @@ function signedView({ targetArtifact, signerInfo }: EnvelopeContent): unknown {
     verificationPlugin: signerInfo.verificationPlugin,
     verificationPluginMinVersion: signerInfo.verificationPluginMinVersion,
     extendedAttributes: signerInfo.extendedAttributes,
-    leafKey: Buffer.from(leaf.publicKey.rawData).toString('hex'),
+    leafKey: Buffer.from(leaf.fields.spki).toString('hex'),
   };
 }
 

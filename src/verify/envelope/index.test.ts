@@ -1,8 +1,16 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import { issue, makeChain, type Chain, type Issued } from '../../../test/support/certs.js';
-import { E2E_ARTIFACT, ENVELOPE_FORMATS, type ChainCert } from '../../../test/support/envelopes.js';
+import {
+  E2E_ARTIFACT,
+  ENVELOPE_FORMATS,
+  signJws,
+  type ChainCert,
+} from '../../../test/support/envelopes.js';
 import { integrityError } from '../../../test/support/matchers.js';
+import { nonMinimalLength, reencodeValidity } from '../../../test/support/reencode.js';
 import { vector } from '../../../test/support/vectors.js';
+import { createTrustStore } from '../trust-store/trust-store.js';
+import { JWS_MEDIA_TYPE } from '../types.js';
 import { algorithmForKey, parseEnvelope } from './index.js';
 
 const E2E_ENVELOPE =
@@ -96,6 +104,34 @@ describe('parseEnvelope', () => {
       expect(content.signerInfo.certificateChain.map((c) => c.subject)).toEqual(
         certs.map((c) => c.cert.subject),
       );
+    });
+  });
+
+  describe.each(ENVELOPE_FORMATS)('when a $name chain is not strict DER', ({ mediaType, sign }) => {
+    it('returns the self-signed leaf re-signed unchanged (the control)', async () => {
+      const leaf = await issue({ profile: 'codeSigning' });
+      const der = reencodeValidity(leaf, (validity) => validity);
+      const content = parseEnvelope(mediaType, sign({ chain: [{ ...leaf, der }] }));
+      expect(content.signerInfo.certificateChain[0]!.subject).toBe(leaf.cert.subject);
+    });
+
+    it('throws ENVELOPE_MALFORMED for a non-minimal length in the signed body (as Go)', async () => {
+      const leaf = await issue({ profile: 'codeSigning' });
+      const der = reencodeValidity(leaf, nonMinimalLength);
+      expect(() => parseEnvelope(mediaType, sign({ chain: [{ ...leaf, der }] }))).toThrow(
+        expect.objectContaining({
+          code: 'ENVELOPE_MALFORMED',
+          message: expect.stringContaining('certificate 1 of 1') as string,
+        }) as Error,
+      );
+    });
+  });
+
+  describe('when a trust store holds a certificate of the chain', () => {
+    it('returns the parsed form the store holds: each certificate is parsed once', () => {
+      const store = createTrustStore({ type: 'ca', name: 'once', certificates: [chain.root.pem] });
+      const content = parseEnvelope(JWS_MEDIA_TYPE, signJws({ chain: chain.certs }));
+      expect(content.signerInfo.certificateChain[2]).toBe(store.certificates[0]);
     });
   });
 

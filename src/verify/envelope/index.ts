@@ -3,12 +3,10 @@
 // signed attributes and the payload, and parse the rest of the chain link by link against the
 // certificate rules (src/verify/x509). Comparing the payload with the artifact is the
 // orchestrator's job.
-import { X509Certificate as NodeX509Certificate } from 'node:crypto';
 import { VerificationError } from '../errors.js';
 import { COSE_MEDIA_TYPE, JWS_MEDIA_TYPE, PAYLOAD_MEDIA_TYPE } from '../types.js';
 import type { EnvelopeContent, SignatureAlgorithm } from '../types.js';
-import { derKey, Lru } from '../x509/memo.js';
-import * as x509 from '../x509/peculiar.js';
+import { certificateFromDer, derKey, type Certificate } from '../x509/certificate.js';
 import { readCodeSigningChain } from '../x509/requirements.js';
 import { algorithmForPublicKey, publicKeyOf, verifySignature } from './algorithms.js';
 import { malformed, readSignedAttributes, type DecodedEnvelope } from './attributes.js';
@@ -18,25 +16,10 @@ import { parsePayload } from './payload.js';
 
 export { algorithmForKey } from './algorithms.js';
 
-/** Parsed certificates by DER hash: each distinct certificate is parsed (and checked) once. */
-const parsed = new Lru<x509.X509Certificate>(1024);
-
-/** One DER certificate, refused unless it is exactly one well-formed certificate. */
-function decodeCertificate(der: Uint8Array, position: string): x509.X509Certificate {
-  const key = derKey(der);
-  const known = parsed.get(key);
-  if (known) return known;
-  const cert = parseCertificate(der, position);
-  parsed.set(key, cert);
-  return cert;
-}
-
-function parseCertificate(der: Uint8Array, position: string): x509.X509Certificate {
+/** One DER certificate, refused unless it is exactly one strict DER certificate (parsed once). */
+function decodeCertificate(der: Uint8Array, key: string, position: string): Certificate {
   try {
-    // OpenSSL's parser is the strict one; its re-serialisation catches trailing bytes.
-    const strict = new NodeX509Certificate(der);
-    if (!strict.raw.equals(der)) throw new Error('trailing data');
-    return new x509.X509Certificate(der);
+    return certificateFromDer(der, key);
   } catch {
     throw malformed(
       `certificate ${position} of the envelope's chain is not a DER X.509 certificate`,
@@ -57,8 +40,10 @@ function checkAlgorithm(header: SignatureAlgorithm, key: SignatureAlgorithm): vo
 
 function verifyDecoded(decoded: DecodedEnvelope): EnvelopeContent {
   const { certificates } = decoded;
+  // Hashed once: the key of each certificate and of the chain in the bounded caches.
+  const keys = certificates.map((der) => derKey(der));
   const decodeAt = (der: Uint8Array, i: number) =>
-    decodeCertificate(der, `${i + 1} of ${certificates.length}`);
+    decodeCertificate(der, keys[i]!, `${i + 1} of ${certificates.length}`);
   const key = publicKeyOf(decodeAt(certificates[0]!, 0));
   const signatureAlgorithm = algorithmForPublicKey(key);
   checkAlgorithm(decoded.algorithm, signatureAlgorithm);
@@ -75,7 +60,7 @@ function verifyDecoded(decoded: DecodedEnvelope): EnvelopeContent {
   const attributes = readSignedAttributes(decoded.headers);
   const targetArtifact = parsePayload(decoded.payload);
   // The rest of the chain is parsed link by link, and not past the first broken one.
-  const certificateChain = readCodeSigningChain(certificates, decodeAt);
+  const certificateChain = readCodeSigningChain(certificates, decodeAt, keys);
   return {
     targetArtifact,
     signerInfo: {

@@ -1,8 +1,11 @@
 // Where a certificate says its revocation status can be found (RFC 5280 §4.2.1.13, §4.2.2.1,
-// §5.2.6), read with pkijs. A malformed pointer is an error, never "no revocation info".
+// §5.2.6): the two extensions, found in the parsed form and decoded with pkijs only when
+// present. A malformed pointer is an error, never "no revocation info". The whole certificate
+// is read by pkijs only when an OCSP request or a CRL check needs it.
 import * as pkijs from 'pkijs';
+import type { CertificateLike } from '../x509/certificate.js';
+import type { RawExtension } from '../x509/fields.js';
 import { perCertificate } from '../x509/memo.js';
-import type { X509Certificate } from '../x509/peculiar.js';
 import { RevocationCheckError } from './fetcher.js';
 
 const OID = {
@@ -15,7 +18,6 @@ const OID = {
 const URI_NAME = 6;
 
 export interface RevocationPointers {
-  cert: pkijs.Certificate;
   /** AIA id-ad-ocsp URIs, in the certificate's order. */
   ocspUrls: string[];
   /** Full-name URIs of the CRL distribution points, in order. */
@@ -24,9 +26,20 @@ export interface RevocationPointers {
   deltaCrlUrls: string[] | undefined;
 }
 
-/** Parses a certificate for pkijs (its DER, unchanged). */
-export function toPkijs(cert: X509Certificate): pkijs.Certificate {
-  return pkijs.Certificate.fromBER(new Uint8Array(cert.rawData));
+const pkijsForms = perCertificate((cert) => pkijs.Certificate.fromBER(cert.der));
+
+/** A certificate as pkijs reads it (its DER, unchanged), once per certificate. */
+export function toPkijs(cert: CertificateLike): pkijs.Certificate {
+  return pkijsForms(cert);
+}
+
+/** The certificate whose status is asked, as pkijs reads it; unreadable makes it unknown. */
+export function checkedPkijs(cert: CertificateLike): pkijs.Certificate {
+  try {
+    return pkijsForms(cert);
+  } catch {
+    throw new RevocationCheckError('the certificate cannot be parsed');
+  }
 }
 
 function parsed<T>(ext: pkijs.Extension, type: new () => T, name: string): T {
@@ -56,14 +69,18 @@ export function distributionPointUrls(points: pkijs.CRLDistributionPoints, name:
   return urls;
 }
 
-function extension(cert: pkijs.Certificate, oid: string): pkijs.Extension | undefined {
-  const found = (cert.extensions ?? []).filter((e) => e.extnID === oid);
+/** The extension `oid` as pkijs reads it (its value decoded on first use), if present. */
+function extension(extensions: readonly RawExtension[], oid: string): pkijs.Extension | undefined {
+  const found = extensions.filter((e) => e.oid === oid);
   if (found.length > 1) throw new RevocationCheckError(`the certificate repeats extension ${oid}`);
-  return found[0];
+  const ext = found[0];
+  if (ext === undefined) return undefined;
+  const extnValue = ext.value.slice().buffer;
+  return new pkijs.Extension({ extnID: oid, critical: ext.critical, extnValue });
 }
 
-function ocspUrls(cert: pkijs.Certificate): string[] {
-  const ext = extension(cert, OID.aia);
+function ocspUrls(extensions: readonly RawExtension[]): string[] {
+  const ext = extension(extensions, OID.aia);
   if (!ext) return [];
   const info = parsed(ext, pkijs.InfoAccess, 'authority information access');
   return info.accessDescriptions
@@ -71,26 +88,22 @@ function ocspUrls(cert: pkijs.Certificate): string[] {
     .map((d) => String(d.accessLocation.value));
 }
 
-function pointUrls(cert: pkijs.Certificate, oid: string, name: string): string[] | undefined {
-  const ext = extension(cert, oid);
+function pointUrls(
+  extensions: readonly RawExtension[],
+  oid: string,
+  name: string,
+): string[] | undefined {
+  const ext = extension(extensions, oid);
   if (!ext) return undefined;
   return distributionPointUrls(parsed(ext, pkijs.CRLDistributionPoints, name), name);
 }
 
-/** Reads the OCSP, CRL and delta CRL locations of a certificate (once per certificate object). */
-export const revocationPointers = perCertificate(readPointers);
-
-function readPointers(cert: X509Certificate): RevocationPointers {
-  let parsedCert: pkijs.Certificate;
-  try {
-    parsedCert = toPkijs(cert);
-  } catch {
-    throw new RevocationCheckError('the certificate cannot be parsed');
-  }
+/** Reads the OCSP, CRL and delta CRL locations of a certificate (once per certificate). */
+export const revocationPointers = perCertificate((cert): RevocationPointers => {
+  const { extensions } = cert.fields;
   return {
-    cert: parsedCert,
-    ocspUrls: ocspUrls(parsedCert),
-    crlUrls: pointUrls(parsedCert, OID.crlDistributionPoints, 'CRL distribution points') ?? [],
-    deltaCrlUrls: pointUrls(parsedCert, OID.freshestCrl, 'Freshest CRL'),
+    ocspUrls: ocspUrls(extensions),
+    crlUrls: pointUrls(extensions, OID.crlDistributionPoints, 'CRL distribution points') ?? [],
+    deltaCrlUrls: pointUrls(extensions, OID.freshestCrl, 'Freshest CRL'),
   };
-}
+});

@@ -2,10 +2,10 @@
 // revocationFinalResult): the root is never checked, the others are checked concurrently,
 // OCSP first with CRL fallback (or a supplied CRL bundle alone, for the issuers it covers), and
 // the worst answer decides.
-import type { X509Certificate } from '../x509/peculiar.js';
+import type { CertificateLike } from '../x509/certificate.js';
 import type { CrlBundle } from './bundle.js';
 import type { RevocationCache } from './cache.js';
-import { revocationPointers, toPkijs, type RevocationPointers } from './cert-info.js';
+import { checkedPkijs, revocationPointers, toPkijs, type RevocationPointers } from './cert-info.js';
 import { checkCrl } from './crl.js';
 import { bundleCovers, checkBundledCrl } from './crl-bundled.js';
 import {
@@ -76,16 +76,17 @@ function contextFor(options: RevocationOptions, timeoutMs: number): MethodContex
  * (nonRevocable, as without a bundle).
  */
 function fromBundle(
-  cert: X509Certificate,
-  issuer: X509Certificate,
+  cert: CertificateLike,
+  issuer: CertificateLike,
   options: RevocationOptions,
 ): Checked | undefined {
   if (options.crls === undefined) return undefined;
   const pointers = revocationPointers(cert);
   if (pointers.ocspUrls.length === 0 && pointers.crlUrls.length === 0) return undefined;
+  const subject = checkedPkijs(cert);
   const issuerCert = toPkijs(issuer);
   if (!bundleCovers(options.crls, issuerCert)) return undefined;
-  const bundled = checkBundledCrl(pointers.cert, issuerCert, options.crls, {
+  const bundled = checkBundledCrl(subject, issuerCert, options.crls, {
     now: options.now,
     authenticSigningTime: options.authenticSigningTime,
     deltaNamed: pointers.deltaCrlUrls !== undefined,
@@ -95,26 +96,27 @@ function fromBundle(
 
 /** OCSP when the certificate names a responder; CRL when OCSP is absent or inconclusive. */
 async function checkOne(
-  cert: X509Certificate,
-  issuer: X509Certificate,
+  cert: CertificateLike,
+  issuer: CertificateLike,
   options: RevocationOptions,
 ): Promise<Checked> {
   const pointers: RevocationPointers = revocationPointers(cert);
   if (pointers.ocspUrls.length === 0 && pointers.crlUrls.length === 0) {
     return { status: 'nonRevocable' }; // C-73: nothing to ask, nothing fetched
   }
+  const subject = checkedPkijs(cert);
   const issuerCert = toPkijs(issuer);
   let ocspDetail: string | undefined;
   if (pointers.ocspUrls.length > 0) {
     const ctx = contextFor(options, options.ocspTimeoutMs ?? 2000);
-    const ocsp = await checkOcsp(pointers.cert, issuerCert, pointers.ocspUrls, ctx);
+    const ocsp = await checkOcsp(subject, issuerCert, pointers.ocspUrls, ctx);
     if (ocsp.status !== 'unknown' || pointers.crlUrls.length === 0) {
       return { ...ocsp, method: 'ocsp' };
     }
     ocspDetail = ocsp.detail;
   }
   const ctx = contextFor(options, options.crlTimeoutMs ?? 5000);
-  const crl = await checkCrl(pointers.cert, issuerCert, pointers, ctx);
+  const crl = await checkCrl(subject, issuerCert, pointers, ctx);
   const fallback = ocspDetail === undefined ? undefined : `${ocspDetail}; fell back to CRL`;
   if (crl.status === 'unknown' && fallback) {
     return { ...crl, method: 'crl', detail: `${fallback}: ${crl.detail ?? ''}` };
@@ -123,7 +125,7 @@ async function checkOne(
 }
 
 async function checkSafely(
-  chain: readonly X509Certificate[],
+  chain: readonly CertificateLike[],
   index: number,
   options: RevocationOptions,
 ): Promise<Checked> {
@@ -154,19 +156,25 @@ function earliest(results: readonly Checked[]): Date | undefined {
  * whatever goes wrong makes that certificate, and so the chain, "unknown".
  */
 export async function checkRevocation(
-  chain: X509Certificate[],
+  chain: readonly CertificateLike[],
   options: RevocationOptions,
 ): Promise<RevocationResult> {
   if (chain.length === 0) {
     return { status: 'unknown', certificates: [] };
   }
   const results = await Promise.all(chain.map((_, i) => checkSafely(chain, i, options)));
-  const certificates = results.map((r, i): CertificateRevocation => ({
-    subject: chain[i]!.subject,
-    status: r.status,
-    ...(r.method && { method: r.method }),
-    ...(r.detail !== undefined && { detail: r.detail }),
-  }));
+  const certificates = results.map((r, i): CertificateRevocation => {
+    const cert = chain[i]!;
+    return {
+      // Printed only when read (a message): formatting a name costs more than the check.
+      get subject() {
+        return cert.subject;
+      },
+      status: r.status,
+      ...(r.method && { method: r.method }),
+      ...(r.detail !== undefined && { detail: r.detail }),
+    };
+  });
   const nextUpdate = earliest(results);
   return { status: finalStatus(results), certificates, ...(nextUpdate && { nextUpdate }) };
 }

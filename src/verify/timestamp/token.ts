@@ -4,6 +4,7 @@
 import * as asn1js from 'asn1js';
 import * as pkijs from 'pkijs';
 import { VerificationError } from '../errors.js';
+import { derOf, peculiarOf, type CertificateLike } from '../x509/certificate.js';
 import * as x509 from '../x509/peculiar.js';
 
 export const OID = {
@@ -143,8 +144,8 @@ function parseCertificates(signedData: asn1js.AsnType): TokenCertificate[] {
 }
 
 /** The same fields for a trusted certificate (a tsa trust store root). */
-export function describeCertificate(cert: x509.X509Certificate): TokenCertificate {
-  return parseCertificate(decodeBer(new Uint8Array(cert.rawData), 'root certificate'), cert);
+export function describeCertificate(cert: CertificateLike): TokenCertificate {
+  return parseCertificate(decodeBer(derOf(cert), 'root certificate'), peculiarOf(cert));
 }
 
 function parseSignerInfo(info: pkijs.SignerInfo): TokenSignerInfo {

@@ -5,6 +5,7 @@
 import type { KeyObject } from 'node:crypto';
 import { X509Certificate as NodeCertificate } from 'node:crypto';
 import * as asn1js from 'asn1js';
+import type { CertificateLike } from '../x509/certificate.js';
 import * as x509 from '../x509/peculiar.js';
 import {
   describeCertificate,
@@ -153,7 +154,7 @@ function allowsTimeStamping(chain: TokenCertificate[]): boolean {
   });
 }
 
-function describeRoots(roots: readonly x509.X509Certificate[]): TokenCertificate[] {
+function describeRoots(roots: readonly CertificateLike[]): TokenCertificate[] {
   return roots.flatMap((root) => {
     try {
       return [describeCertificate(root)];
@@ -167,7 +168,7 @@ function describeRoots(roots: readonly x509.X509Certificate[]): TokenCertificate
 export function buildTsaChains(options: {
   signer: TokenCertificate;
   intermediates: TokenCertificate[];
-  roots: readonly x509.X509Certificate[];
+  roots: readonly CertificateLike[];
   at: Date;
 }): TokenCertificate[][] {
   const { signer, at } = options;

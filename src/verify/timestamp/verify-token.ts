@@ -4,6 +4,7 @@
 import * as asn1js from 'asn1js';
 import { constants, createHash, verify, X509Certificate as NodeCertificate } from 'node:crypto';
 import { VerificationError } from '../errors.js';
+import type { CertificateLike } from '../x509/certificate.js';
 import * as x509 from '../x509/peculiar.js';
 import { buildTsaChains } from './tsa-chain.js';
 import {
@@ -189,7 +190,7 @@ function checkSignerUsage(signer: TokenCertificate): void {
 function verifyToken(options: {
   token: Uint8Array;
   signature: Uint8Array;
-  tsaRoots: readonly x509.X509Certificate[];
+  tsaRoots: readonly CertificateLike[];
 }): VerifiedTimestamp {
   const token = parseTimestampToken(options.token);
   if (token.contentType !== OID.tstInfo) {
@@ -230,7 +231,7 @@ function verifyToken(options: {
 export function verifyTimestampToken(options: {
   token: Uint8Array;
   signature: Uint8Array;
-  tsaRoots: readonly x509.X509Certificate[];
+  tsaRoots: readonly CertificateLike[];
 }): Promise<VerifiedTimestamp> {
   try {
     return Promise.resolve(verifyToken(options));

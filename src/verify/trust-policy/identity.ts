@@ -7,9 +7,10 @@
 // notation-go's rules: no `=#` hex values, no multi-valued RDNs, no repeated attribute types,
 // C, ST (alias S) and O required.
 import { Buffer } from 'node:buffer';
-import * as asn1js from 'asn1js';
 import { PolicyError } from '../errors.js';
-import type { X509Certificate } from '../x509/peculiar.js';
+import type { CertificateLike } from '../x509/certificate.js';
+import { children, contentOf, DerError, oidText, readWhole, TAG, type Tlv } from '../x509/der.js';
+import { Lru, perCertificate } from '../x509/memo.js';
 
 const X509_SUBJECT = 'x509.subject';
 
@@ -125,7 +126,8 @@ export function parseDistinguishedName(text: string): DistinguishedName {
 
 /** True when every attribute of `subset` has the same value (case-sensitive) in `dn`. */
 export function isSubsetDn(subset: DistinguishedName, dn: DistinguishedName): boolean {
-  return [...subset].every(([type, value]) => dn.get(type) === value);
+  for (const [type, value] of subset) if (dn.get(type) !== value) return false;
+  return true;
 }
 
 const prefixOf = (identity: string): string | undefined =>
@@ -189,10 +191,11 @@ export function checkTrustedIdentities(raw: unknown, path: string): PolicyError[
 // cannot decode makes the certificate unparsable there, so it can match nothing here.
 const GO_PRINTABLE = /^[A-Za-z0-9 '()+,\-./:=?*&]*$/;
 const latin1 = (bytes: Uint8Array): string => Buffer.from(bytes).toString('latin1');
+const strictUtf8 = new TextDecoder('utf-8', { fatal: true });
 const STRING_DECODERS: Readonly<Record<number, (bytes: Uint8Array) => string | undefined>> = {
   12: (b) => {
     try {
-      return new TextDecoder('utf-8', { fatal: true }).decode(b);
+      return strictUtf8.decode(b);
     } catch {
       return undefined;
     }
@@ -210,33 +213,24 @@ const STRING_DECODERS: Readonly<Record<number, (bytes: Uint8Array) => string | u
   },
 };
 
-function attributeOf(atv: unknown): [string, string] | undefined {
-  if (!(atv instanceof asn1js.Sequence)) return undefined;
-  const [oid, value] = atv.valueBlock.value;
-  if (!(oid instanceof asn1js.ObjectIdentifier) || !value) return undefined;
-  const type = OID_NAMES[oid.valueBlock.toString()];
-  const { tagClass, tagNumber, isConstructed } = value.idBlock;
-  const decode = tagClass === 1 && !isConstructed ? STRING_DECODERS[tagNumber] : undefined;
-  const header = value.idBlock.blockLength + value.lenBlock.blockLength;
-  const text = decode?.(value.valueBeforeDecodeView.subarray(header));
+/** One AttributeTypeAndValue as a known type and its decoded text, or undefined. */
+function attributeOf(name: Uint8Array, atv: Tlv): [string, string] | undefined {
+  if (atv.tag !== TAG.SEQUENCE) return undefined;
+  const [oid, value] = children(name, atv);
+  if (oid?.tag !== TAG.OID || !value) return undefined;
+  const type = OID_NAMES[oidText(contentOf(name, oid))];
+  // A universal, primitive string type (class bits 00, constructed bit 0).
+  const decode = (value.tag & 0xe0) === 0 ? STRING_DECODERS[value.tag] : undefined;
+  const text = decode?.(contentOf(name, value));
   return type !== undefined && text !== undefined ? [type, text] : undefined;
 }
 
-/**
- * The leaf's subject as notation-go sees it after Go prints it and go-ldap parses it back, or
- * undefined when that fails there: an attribute Go prints as `OID=#hex` (emailAddress, DC, …),
- * a repeated type (Go prints two OUs as a multi-valued RDN; two CNs it silently reduces to the
- * last, which is refused here too), a value containing `=#` or NUL, or an undecodable string.
- * Multi-valued RDNs in the certificate itself are fine: Go flattens them.
- */
-export function leafSubject(leaf: X509Certificate): DistinguishedName | undefined {
-  const { result, offset } = asn1js.fromBER(leaf.subjectName.toArrayBuffer());
-  if (offset === -1 || !(result instanceof asn1js.Sequence)) return undefined;
+function readSubject(name: Uint8Array): DistinguishedName | undefined {
   const dn = new Map<string, string>();
-  for (const rdn of result.valueBlock.value) {
-    if (!(rdn instanceof asn1js.Set)) return undefined;
-    for (const atv of rdn.valueBlock.value) {
-      const attribute = attributeOf(atv);
+  for (const rdn of children(name, readWhole(name))) {
+    if (rdn.tag !== TAG.SET) return undefined;
+    for (const atv of children(name, rdn)) {
+      const attribute = attributeOf(name, atv);
       if (!attribute || dn.has(attribute[0])) return undefined;
       if (attribute[1].includes('=#') || attribute[1].includes('\0')) return undefined;
       dn.set(...attribute);
@@ -246,23 +240,54 @@ export function leafSubject(leaf: X509Certificate): DistinguishedName | undefine
 }
 
 /**
+ * The leaf's subject as notation-go sees it after Go prints it and go-ldap parses it back, or
+ * undefined when that fails there: an attribute Go prints as `OID=#hex` (emailAddress, DC, …),
+ * a repeated type (Go prints two OUs as a multi-valued RDN; two CNs it silently reduces to the
+ * last, which is refused here too), a value containing `=#` or NUL, or an undecodable string.
+ * Multi-valued RDNs in the certificate itself are fine: Go flattens them. Read from the raw
+ * subject (strict DER, checked when the certificate was parsed) once per certificate.
+ */
+export const leafSubject = perCertificate((leaf): DistinguishedName | undefined => {
+  const name = leaf.fields.rawSubject;
+  try {
+    return name[0] === TAG.SEQUENCE ? readSubject(name) : undefined;
+  } catch (err) {
+    if (err instanceof DerError) return undefined;
+    throw err;
+  }
+});
+
+/** The DNs of the `x509.subject` identities (unparsable ones left out), by list (policy text). */
+const parsedIdentities = new Lru<DistinguishedName[]>(256);
+
+function subjectIdentities(trustedIdentities: readonly string[]): DistinguishedName[] {
+  const key = JSON.stringify(trustedIdentities);
+  let dns = parsedIdentities.get(key);
+  if (dns === undefined) {
+    dns = trustedIdentities.flatMap((identity) => {
+      if (prefixOf(identity) !== X509_SUBJECT) return [];
+      try {
+        return [parseDistinguishedName(subjectOf(identity))];
+      } catch {
+        return [];
+      }
+    });
+    parsedIdentities.set(key, dns);
+  }
+  return dns;
+}
+
+/**
  * True when the identities are exactly `["*"]`, or when some `x509.subject` identity's
  * attributes all equal the leaf subject's (subset match, case-sensitive). Identities with other
  * prefixes are ignored; unparsable ones and an empty list match nothing.
  */
 export function matchesTrustedIdentity(
-  leaf: X509Certificate,
+  leaf: CertificateLike,
   trustedIdentities: readonly string[],
 ): boolean {
   if (trustedIdentities.length === 1 && trustedIdentities[0] === '*') return true;
   const subject = leafSubject(leaf);
   if (!subject) return false;
-  return trustedIdentities.some((identity) => {
-    if (prefixOf(identity) !== X509_SUBJECT) return false;
-    try {
-      return isSubsetDn(parseDistinguishedName(subjectOf(identity)), subject);
-    } catch {
-      return false;
-    }
-  });
+  return subjectIdentities(trustedIdentities).some((dn) => isSubsetDn(dn, subject));
 }

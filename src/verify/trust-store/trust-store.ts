@@ -6,10 +6,10 @@ import type { TrustStore, TrustStoreType } from '../types.js';
 import {
   basicConstraints,
   CertificateProblem,
-  certificateFacts,
   isSelfSigned,
   keyUsage,
 } from '../x509/cert-facts.js';
+import { certificateFromDer, type Certificate } from '../x509/certificate.js';
 import * as x509 from '../x509/peculiar.js';
 
 export const TRUST_STORE_TYPES: readonly TrustStoreType[] = ['ca', 'signingAuthority', 'tsa'];
@@ -58,33 +58,32 @@ function pemBlocks(text: string): Uint8Array[] {
   });
 }
 
-/** DER or PEM, several certificates allowed (notation-core-go x509/cert.go parseCertificates). */
-export function parseCertificates(data: Uint8Array | string): x509.X509Certificate[] {
+/**
+ * DER or PEM, several certificates allowed (notation-core-go x509/cert.go parseCertificates),
+ * each parsed strictly (OpenSSL and strict DER) into the form envelopes' certificates share.
+ */
+export function parseCertificates(data: Uint8Array | string): Certificate[] {
   const text = typeof data === 'string' ? data : Buffer.from(data).toString('latin1');
   const isPem = text.includes('-----BEGIN ');
   if (typeof data === 'string' && !isPem) throw new CertificateProblem('is not PEM');
   const ders = isPem ? pemBlocks(text) : splitDer(data as Uint8Array);
   if (isPem && ders.some((der) => splitDer(der).length !== 1))
     throw new CertificateProblem('has a PEM block that is not one certificate');
-  return ders.map((der) => {
-    const cert = new x509.X509Certificate(der);
-    certificateFacts(cert); // parses it a second time, strictly (OpenSSL and asn1js)
-    return cert;
-  });
+  return ders.map((der) => certificateFromDer(der));
 }
 
-function isCA(cert: x509.X509Certificate): boolean {
+function isCA(cert: Certificate): boolean {
   return basicConstraints(cert)?.ca === true;
 }
 
 /** notation-go isRootCACertificate (Go's CheckSignatureFrom on itself, plus subject == issuer). */
-function isRootCA(cert: x509.X509Certificate): boolean {
+function isRootCA(cert: Certificate): boolean {
   const ku = keyUsage(cert);
   const mayCertSign = !ku || (ku.usages & x509.KeyUsageFlags.keyCertSign) !== 0;
   return isCA(cert) && mayCertSign && isSelfSigned(cert);
 }
 
-function checkCertificate(cert: x509.X509Certificate, type: TrustStoreType): void {
+function checkCertificate(cert: Certificate, type: TrustStoreType): void {
   if (type === 'tsa') {
     if (!isRootCA(cert))
       throw new CertificateProblem(
@@ -97,7 +96,7 @@ function checkCertificate(cert: x509.X509Certificate, type: TrustStoreType): voi
   }
 }
 
-function readSource(data: Uint8Array | string, type: TrustStoreType): x509.X509Certificate[] {
+function readSource(data: Uint8Array | string, type: TrustStoreType): Certificate[] {
   const certs = parseCertificates(data);
   if (certs.length === 0) throw new CertificateProblem('holds no certificate');
   certs.forEach((cert) => checkCertificate(cert, type));

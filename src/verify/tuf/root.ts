@@ -14,6 +14,8 @@ const DAY_MS = 86_400_000;
 export interface TrustedRoot {
   root: Root;
   bytes: Uint8Array;
+  /** The earliest `notAfter` of the root's usable key certificates: past it, the root is EXPIRED. */
+  notAfter: Date;
 }
 
 interface RootKeys {
@@ -172,7 +174,27 @@ export async function establishRoot(o: EstablishRootOptions): Promise<TrustedRoo
   }
   if (r.expires < o.now)
     throw new TufError('EXPIRED', `root expired at ${r.expires.toISOString()}`, { role: 'root' });
-  return { root: r, bytes: o.latest };
+  return { root: r, bytes: o.latest, notAfter: earliestNotAfter(own) };
+}
+
+function earliestNotAfter(keys: RootKeys): Date {
+  const times = [...keys.leaves.values()].map((l) => l.notAfter.getTime());
+  return new Date(Math.min(...times));
+}
+
+/**
+ * A root this process established before (same GUN and pins), checked again at `now` without
+ * the network: not below the version trusted since, not expired, still signed by a threshold of
+ * its own keys whose certificates are valid now. False: establish it afresh.
+ */
+export function recheckRoot(
+  trusted: TrustedRoot,
+  o: Pick<EstablishRootOptions, 'gun' | 'now' | 'limits' | 'minVersion' | 'cache'>,
+): boolean {
+  const r = trusted.root;
+  if (r.version < o.minVersion || r.expires < o.now) return false;
+  const env = parseEnvelope(trusted.bytes, 'root', o.limits);
+  return signedBy(env, rootKeys(r, o.gun, o.now), r.roles.root.threshold, o.cache);
 }
 
 /** `<v>.root.json`, or undefined when the server has none; it must say version v. */

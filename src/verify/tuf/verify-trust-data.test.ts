@@ -1,6 +1,7 @@
 import { beforeEach, describe, expect, it } from 'vitest';
 import {
   ecdsaKey,
+  inDays,
   keyJson,
   MemoryTufRepo,
   target,
@@ -227,6 +228,54 @@ describe('verifyTrustData', () => {
       republish({ ...bumped(), targetsVersion: 2 });
       const second = (await verify({ state: first })).state;
       expect(second).toMatchObject({ timestamp: 2, snapshot: 2, targets: { targets: 2 } });
+    });
+  });
+
+  describe('when a root verified before is given', () => {
+    const rootRequests = (): number => repo.requests.filter((r) => r === 'root').length;
+
+    it('returns the target without fetching root.json', async () => {
+      const first = await verify();
+      republish({
+        ...bumped(),
+        targets: { v1: target(A.digest, A.size), v2: target(B.digest, B.size) },
+      });
+      const before = rootRequests();
+      const out = await verify({
+        image: { ...B, tag: 'v2' },
+        trustedRoot: first.root,
+        state: first.state,
+      });
+      expect(out.target.name).toBe('v2');
+      expect(rootRequests()).toBe(before);
+      expect(out.root).toBe(first.root);
+    });
+
+    it('returns the target through the new root when the root changed on the server', async () => {
+      const first = await verify();
+      republish({ ...bumped(), rootVersion: 2, targets: { v1: target(A.digest, A.size) } });
+      const out = await verify({ trustedRoot: first.root, state: first.state });
+      expect(out.state.root).toBe(2);
+      expect(out.root).not.toBe(first.root);
+    });
+
+    it('fetches root.json again once the cached root expired', async () => {
+      const first = await verify();
+      const later = new Date(Date.now() + 20 * 86_400_000);
+      const before = rootRequests();
+      await expect(verify({ trustedRoot: first.root, now: later })).rejects.toMatchObject(
+        code('EXPIRED', 'timestamp'),
+      );
+      expect(rootRequests()).toBe(before + 1);
+    });
+  });
+
+  describe('when the target is found', () => {
+    it('returns the earliest expiry of the metadata used', async () => {
+      const soonest = inDays(1);
+      republish({ ...bumped(), timestampExpires: inDays(2), targetsExpires: soonest });
+      const out = await verify();
+      expect(out.expires).toEqual(new Date(soonest));
     });
   });
 });

@@ -12,6 +12,8 @@ import {
   keyProblem,
   signatureAlgorithmProblem,
 } from './cert-facts.js';
+import type { CertificateLike } from './certificate.js';
+import type { ExtendedKeyUsage, KeyUsage } from './extensions.js';
 import * as x509 from './peculiar.js';
 
 const KU = x509.KeyUsageFlags;
@@ -42,7 +44,7 @@ export interface Profile {
   stage: FailureStage;
   /** Code signing: MUST be critical; timestamping: SHOULD (notation-core-go does not require it). */
   keyUsageCritical: boolean;
-  leafExtendedKeyUsage: (eku: x509.ExtendedKeyUsageExtension | undefined) => string | undefined;
+  leafExtendedKeyUsage: (eku: ExtendedKeyUsage | undefined) => string | undefined;
 }
 
 export const CODE_SIGNING: Profile = {
@@ -68,7 +70,7 @@ export const TIMESTAMPING: Profile = {
   },
 };
 
-function presentKeyUsage(cert: x509.X509Certificate, profile: Profile): x509.KeyUsagesExtension {
+function presentKeyUsage(cert: CertificateLike, profile: Profile): KeyUsage {
   const ku = keyUsage(cert);
   if (!ku) throw new CertificateProblem('key usage extension must be present');
   if (profile.keyUsageCritical && !ku.critical)
@@ -76,7 +78,7 @@ function presentKeyUsage(cert: x509.X509Certificate, profile: Profile): x509.Key
   return ku;
 }
 
-function checkLeaf(cert: x509.X509Certificate, profile: Profile): void {
+function checkLeaf(cert: CertificateLike, profile: Profile): void {
   if (basicConstraints(cert)?.ca)
     throw new CertificateProblem('basic constraints must not have cA=true');
   const ku = presentKeyUsage(cert, profile);
@@ -92,7 +94,7 @@ function checkLeaf(cert: x509.X509Certificate, profile: Profile): void {
 }
 
 /** `casBelow`: CA certificates between this one and the leaf (what pathLenConstraint limits). */
-function checkCA(cert: x509.X509Certificate, profile: Profile, casBelow: number): void {
+function checkCA(cert: CertificateLike, profile: Profile, casBelow: number): void {
   const bc = basicConstraints(cert);
   if (!bc?.ca || !bc.critical)
     throw new CertificateProblem('basic constraints must be present, critical and have cA=true');
@@ -113,7 +115,7 @@ export interface Place {
 }
 
 /** The rules one certificate meets on its own: algorithm, place of self-signing, profile. */
-export function checkCertificate(cert: x509.X509Certificate, place: Place, profile: Profile): void {
+export function checkCertificate(cert: CertificateLike, place: Place, profile: Profile): void {
   const algorithm = signatureAlgorithmProblem(cert);
   if (algorithm) throw new CertificateProblem(algorithm);
   const last = place.i === place.length - 1;

@@ -4,6 +4,8 @@ import { describe, expect, it } from 'vitest';
 import { issue, makeChain, type CertSpec, type Issued } from '../../../test/support/certs.js';
 import { vector, vectorText } from '../../../test/support/vectors.js';
 import { parseCertificates } from '../trust-store/trust-store.js';
+import type { Certificate} from './certificate.js';
+import { type CertificateLike } from './certificate.js';
 import * as x509 from './peculiar.js';
 import {
   readCodeSigningChain,
@@ -26,12 +28,12 @@ const DAY = 24 * 3600_000;
 const hashOf = (cert: x509.X509Certificate): string | undefined =>
   (cert.signatureAlgorithm as { hash?: { name?: string } }).hash?.name;
 
-const certsOf = (chain: (Issued | x509.X509Certificate)[]): x509.X509Certificate[] =>
-  chain.map((c) => (c instanceof x509.X509Certificate ? c : c.cert));
-const file = (path: string): x509.X509Certificate[] => parseCertificates(vector(path));
+const certsOf = (chain: (Issued | CertificateLike)[]): CertificateLike[] =>
+  chain.map((c) => ('cert' in c ? c.cert : c));
+const file = (path: string): Certificate[] => parseCertificates(vector(path));
 
 async function expectUnmet(
-  chain: (Issued | x509.X509Certificate)[],
+  chain: (Issued | CertificateLike)[],
   reason: string,
   validate = validateCodeSigningChain,
 ): Promise<void> {

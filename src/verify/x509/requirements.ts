@@ -6,8 +6,8 @@
 // certificate are in profiles.ts; this file walks the chain in order.
 import { VerificationError } from '../errors.js';
 import { CertificateProblem, issuedBy } from './cert-facts.js';
+import type { CertificateLike } from './certificate.js';
 import { chainKey, derKey, Lru } from './memo.js';
-import type * as x509 from './peculiar.js';
 import {
   checkCertificate,
   CODE_SIGNING,
@@ -17,14 +17,14 @@ import {
 } from './profiles.js';
 
 /** A chain read in order, leaf first; `at(i)` parses certificate i when it is first needed. */
-interface ChainReader {
+interface ChainReader<C extends CertificateLike> {
   length: number;
-  at: (i: number) => x509.X509Certificate;
+  at: (i: number) => C;
   /** The chain's identity for the verdict cache (DER hashes in order). */
   key: string;
 }
 
-function arrayReader(chain: x509.X509Certificate[]): ChainReader {
+function arrayReader<C extends CertificateLike>(chain: readonly C[]): ChainReader<C> {
   return { length: chain.length, at: (i) => chain[i]!, key: chainKey(chain) };
 }
 
@@ -33,7 +33,7 @@ function role({ i, length }: Place): string {
   return i === 0 ? 'leaf' : i === length - 1 ? 'root' : 'intermediate';
 }
 
-function unmet(profile: Profile, place: Place, cert: x509.X509Certificate, err: unknown) {
+function unmet(profile: Profile, place: Place, cert: CertificateLike, err: unknown) {
   const why = err instanceof CertificateProblem ? err.message : 'could not be parsed';
   const what = `${role(place)} certificate ${place.i + 1} of ${place.length} "${cert.subject}"`;
   return new VerificationError(
@@ -45,7 +45,12 @@ function unmet(profile: Profile, place: Place, cert: x509.X509Certificate, err: 
 }
 
 /** Certificate i + 1, parsed only now, provided it issues certificate i. */
-function issuerOf(reader: ChainReader, cert: x509.X509Certificate, i: number, profile: Profile) {
+function issuerOf<C extends CertificateLike>(
+  reader: ChainReader<C>,
+  cert: C,
+  i: number,
+  profile: Profile,
+): C {
   const { length } = reader;
   const next = reader.at(i + 1);
   let issued: boolean;
@@ -64,7 +69,7 @@ function issuerOf(reader: ChainReader, cert: x509.X509Certificate, i: number, pr
  * Certificates are parsed in that order and only while every rule holds, so a chain broken at
  * one link costs no work on the certificates after it.
  */
-function checkChain(reader: ChainReader, profile: Profile): x509.X509Certificate[] {
+function checkChain<C extends CertificateLike>(reader: ChainReader<C>, profile: Profile): C[] {
   const { length } = reader;
   if (length === 0)
     throw new VerificationError(
@@ -88,7 +93,7 @@ function checkChain(reader: ChainReader, profile: Profile): x509.X509Certificate
 /** Verdicts per profile and exact chain (null: passed). The rules ignore time, so a verdict never goes stale. */
 const verdicts = new Lru<VerificationError | null>(4096);
 
-function validateChain(reader: ChainReader, profile: Profile): x509.X509Certificate[] {
+function validateChain<C extends CertificateLike>(reader: ChainReader<C>, profile: Profile): C[] {
   const key = `${profile.label}/${reader.key}`;
   const known = verdicts.get(key);
   if (known) throw known;
@@ -108,16 +113,19 @@ function validateChain(reader: ChainReader, profile: Profile): x509.X509Certific
  * certificate requirements as it goes: certificate i + 1 is parsed only once certificate i met
  * every rule, and the first broken link ends the work.
  * @param parse parses one DER certificate (throws its own coded error for bytes that are not one).
+ * @param keys the DER hashes (derKey), when the caller has them already.
  * @throws VerificationError CERT_REQUIREMENTS_UNMET (stage integrity), or what `parse` throws.
  */
-export function readCodeSigningChain(
+export function readCodeSigningChain<C extends CertificateLike>(
   ders: readonly Uint8Array[],
-  parse: (der: Uint8Array, index: number) => x509.X509Certificate,
-): x509.X509Certificate[] {
+  parse: (der: Uint8Array, index: number) => C,
+  keys: readonly string[] = ders.map((der) => derKey(der)),
+): C[] {
+  const parsed: C[] = [];
   const reader = {
     length: ders.length,
-    at: (i: number) => parse(ders[i]!, i),
-    key: ders.map((der) => derKey(der)).join('|'),
+    at: (i: number) => (parsed[i] ??= parse(ders[i]!, i)),
+    key: keys.join('|'),
   };
   return validateChain(reader, CODE_SIGNING);
 }
@@ -127,7 +135,7 @@ export function readCodeSigningChain(
  * Validity periods are not checked here (that is the authentic-timestamp step's job).
  * @throws VerificationError CERT_REQUIREMENTS_UNMET (stage integrity)
  */
-export function validateCodeSigningChain(chain: x509.X509Certificate[]): Promise<void> {
+export function validateCodeSigningChain(chain: readonly CertificateLike[]): Promise<void> {
   return new Promise((resolve) => {
     validateChain(arrayReader(chain), CODE_SIGNING);
     resolve();
@@ -139,7 +147,7 @@ export function validateCodeSigningChain(chain: x509.X509Certificate[]): Promise
  * certificate requirements: same issuance rules; leaf EKU exactly timeStamping and critical.
  * @throws VerificationError CERT_REQUIREMENTS_UNMET (stage authenticTimestamp)
  */
-export function validateTimestampingChain(chain: x509.X509Certificate[]): Promise<void> {
+export function validateTimestampingChain(chain: readonly CertificateLike[]): Promise<void> {
   return new Promise((resolve) => {
     validateChain(arrayReader(chain), TIMESTAMPING);
     resolve();

@@ -23,8 +23,9 @@ describe('the denial codes', () => {
   });
 
   describe('when a string is not a denial code', () => {
-    it('returns false (Notary v1 codes and configuration codes included)', () => {
+    it('returns false (bare Notary v1 codes and configuration codes included)', () => {
       expect(isDenialCode('SIGNATURE_NOT_FOUND')).toBe(true);
+      expect(isDenialCode('DCT_TARGET_NOT_FOUND')).toBe(true);
       expect(isDenialCode('TARGET_NOT_FOUND')).toBe(false);
       expect(isDenialCode('SCOPE_INVALID')).toBe(false);
       expect(isDenialCode('toString')).toBe(false);

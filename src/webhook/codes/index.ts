@@ -2,6 +2,7 @@
 // configuration code. docs/troubleshooting.md's tables are rendered from it
 // (test/lint/codes-table.ts), and test/lint/codes.test.ts keeps src/ and the doc in step with it.
 import { ADMISSION_CODES } from './admission.js';
+import { DCT_CODES } from './dct.js';
 import { REGISTRY_CODES } from './registry.js';
 import type { Catalogue, DenialCode, DenialEntry } from './types.js';
 import { VERIFICATION_CODES } from './verification.js';
@@ -10,7 +11,7 @@ export { CONFIGURATION_CODES } from './configuration.js';
 export type * from './types.js';
 
 /** Which part of the service gives the code. */
-export type CodeOrigin = 'verifier' | 'registry' | 'admission';
+export type CodeOrigin = 'verifier' | 'registry' | 'admission' | 'dct';
 
 export interface DenialCodeInfo extends DenialEntry {
   readonly code: DenialCode;
@@ -22,12 +23,14 @@ export const DENIAL_CODES: Catalogue<DenialCode, DenialEntry> = {
   ...VERIFICATION_CODES,
   ...REGISTRY_CODES,
   ...ADMISSION_CODES,
+  ...DCT_CODES,
 };
 
 const ORIGINS: [CodeOrigin, object][] = [
   ['verifier', VERIFICATION_CODES],
   ['registry', REGISTRY_CODES],
   ['admission', ADMISSION_CODES],
+  ['dct', DCT_CODES],
 ];
 
 /** Whether a string is a code a denial may show. */

@@ -2,11 +2,10 @@
 // label), and the codes of configuration errors (at start-up, from `verify`, in TrustPolicy
 // status, and quoted in POLICY_NOT_READY denials). The catalogue has one entry per member, so a
 // code added to a union without its entry does not compile (docs/troubleshooting.md's tables are
-// rendered from it). Notary v1 trust data codes (src/verify/tuf) are left out: no command uses
-// them yet; add TufErrorCode here when one does.
+// rendered from it). Notary v1 trust data codes (src/verify/tuf) show as `DCT_<code>` (DctCode).
 import type { ConfigErrorCode } from '../../config/errors.js';
 import type { RegistryErrorCode } from '../../registry/index.js';
-import type { PolicyErrorCode, VerificationErrorCode } from '../../verify/index.js';
+import type { PolicyErrorCode, TufErrorCode, VerificationErrorCode } from '../../verify/index.js';
 
 /**
  * Codes src/pipeline gives an image's verdict besides NO_APPLICABLE_POLICY (src/verify) and
@@ -42,8 +41,14 @@ export type AdmissionCode = Exclude<
   VerificationErrorCode | RegistryErrorCode
 >;
 
+/**
+ * Docker Content Trust (issue 18, src/pipeline/dct.ts): each TUF code as a denial shows it, and
+ * the end of a policy's window.
+ */
+export type DctCode = `DCT_${TufErrorCode}` | 'DCT_WINDOW_CLOSED';
+
 /** Every code a denial can show as `[CODE]`. */
-export type DenialCode = VerificationErrorCode | RegistryErrorCode | AdmissionCode;
+export type DenialCode = VerificationErrorCode | RegistryErrorCode | AdmissionCode | DctCode;
 
 /**
  * Codes of a configuration that cannot be used: PolicyError's (one per problem of a trust policy

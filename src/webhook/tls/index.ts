@@ -1,4 +1,4 @@
-/** The webhook's serving TLS: a generated pair, the TLS policy, and hot reload from files. */
+/** The webhook serving TLS: a generated pair, the TLS policy, hot reload from files, a small CA and serving from memory (self-managed). */
 export {
   CA_FILE,
   CERT_FILE,
@@ -29,3 +29,20 @@ export {
   type TlsReloader,
   type WatchServingTlsOptions,
 } from './reloader.js';
+export {
+  BACKDATE_MS,
+  checkNames,
+  issueCa,
+  issueServing,
+  type IssueCaOptions,
+  type IssueServingOptions,
+  type PemPair,
+} from './authority.js';
+export {
+  createServingSwitch,
+  parseBundle,
+  placeholderTls,
+  trustedBy,
+  type ServingSwitch,
+  type ServingSwitchOptions,
+} from './memory-pair.js';

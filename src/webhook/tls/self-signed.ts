@@ -2,12 +2,11 @@
 // only in memory while the leaf is signed and is never written: what is on disk can serve this
 // webhook, not mint a certificate for another name. So the CA can never sign a second leaf, and
 // its lifetime is the leaf's; renewing means a new CA, which the caBundle must then carry.
-import { createPrivateKey, randomBytes, webcrypto, X509Certificate } from 'node:crypto';
+import { createPrivateKey, randomBytes, X509Certificate } from 'node:crypto';
 import { mkdir, readFile, rename, unlink, writeFile } from 'node:fs/promises';
 import { isIP } from 'node:net';
 import { join } from 'node:path';
-import * as x509 from '../../verify/x509/peculiar.js';
-import { TlsError } from './serving-tls.js';
+import { checkNames, issueCa, issueServing } from './authority.js';
 
 /** File names in `dir`, as in a `kubernetes.io/tls` Secret (plus `ca.crt`). */
 export const CA_FILE = 'ca.crt';
@@ -19,8 +18,6 @@ const DAY_MS = 86_400_000;
 export const VALIDITY_DAYS = 365;
 /** A pair closer than this to expiry is replaced at start-up (cert-manager's `renewBefore`). */
 export const RENEW_BEFORE_DAYS = 30;
-// Backdated so an API server whose clock runs behind ours does not see "not yet valid".
-const BACKDATE_MS = 3_600_000;
 
 export interface GenerateSelfSignedOptions {
   /** Where `ca.crt`, `tls.crt` and `tls.key` live; created (mode 0700) when missing. */
@@ -63,20 +60,6 @@ export async function generateSelfSigned(
   return { ...paths, reused: false };
 }
 
-const DNS_NAME =
-  /^(?=.{1,253}$)[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?(?:\.[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?)*$/;
-
-function checkNames(input: readonly string[]): string[] {
-  if (input.length === 0) throw new TlsError('TLS_NAME_INVALID', 'no DNS name for the certificate');
-  for (const name of input) {
-    if (isIP(name) === 0 && !DNS_NAME.test(name.toLowerCase())) {
-      const shown = JSON.stringify(name);
-      throw new TlsError('TLS_NAME_INVALID', `${shown} is neither a DNS name nor an IP address`);
-    }
-  }
-  return [...new Set(input.map((n) => n.toLowerCase()))];
-}
-
 interface Paths {
   caPath: string;
   certPath: string;
@@ -114,66 +97,20 @@ function fresh(cert: X509Certificate, now: Date): boolean {
   return from <= now.getTime() && to - now.getTime() > RENEW_BEFORE_DAYS * DAY_MS;
 }
 
-const EC_P256 = { name: 'ECDSA', namedCurve: 'P-256' };
-const ECDSA_SHA256 = { name: 'ECDSA', hash: 'SHA-256' };
-const SERVER_AUTH = x509.ExtendedKeyUsage.serverAuth;
-const KU = x509.KeyUsageFlags;
-
 async function issue(
   names: string[],
   now: Date,
 ): Promise<{ ca: string; cert: string; key: string }> {
-  const caKeys = await webcrypto.subtle.generateKey(EC_P256, false, ['sign', 'verify']);
-  const leafKeys = await webcrypto.subtle.generateKey(EC_P256, true, ['sign', 'verify']);
-  const notBefore = new Date(now.getTime() - BACKDATE_MS);
-  const notAfter = new Date(now.getTime() + VALIDITY_DAYS * DAY_MS);
-  const ca = await x509.X509CertificateGenerator.createSelfSigned({
-    serialNumber: serial(),
-    name: 'CN=notary-admission self-signed CA',
-    notBefore,
-    notAfter,
-    signingAlgorithm: ECDSA_SHA256,
-    keys: caKeys,
-    extensions: [
-      new x509.BasicConstraintsExtension(true, 0, true),
-      new x509.KeyUsagesExtension(KU.keyCertSign | KU.cRLSign, true),
-      await x509.SubjectKeyIdentifierExtension.create(caKeys.publicKey),
-    ],
+  const validityMs = VALIDITY_DAYS * DAY_MS;
+  const ca = await issueCa({ now, validityMs });
+  const leaf = await issueServing({
+    ca,
+    names,
+    now,
+    notAfter: new Date(now.getTime() + validityMs),
   });
-  const leaf = await x509.X509CertificateGenerator.create({
-    serialNumber: serial(),
-    subject: `CN=${names[0]!}`,
-    issuer: ca.subject,
-    notBefore,
-    notAfter,
-    signingAlgorithm: ECDSA_SHA256,
-    publicKey: leafKeys.publicKey,
-    signingKey: caKeys.privateKey,
-    extensions: [
-      new x509.BasicConstraintsExtension(false, undefined, true),
-      new x509.KeyUsagesExtension(KU.digitalSignature, true),
-      new x509.ExtendedKeyUsageExtension([SERVER_AUTH]),
-      new x509.SubjectAlternativeNameExtension(
-        names.map((n) => ({ type: isIP(n) === 0 ? ('dns' as const) : ('ip' as const), value: n })),
-      ),
-      await x509.SubjectKeyIdentifierExtension.create(leafKeys.publicKey),
-      await x509.AuthorityKeyIdentifierExtension.create(caKeys.publicKey),
-    ],
-  });
-  const pkcs8 = await webcrypto.subtle.exportKey('pkcs8', leafKeys.privateKey);
-  const key = createPrivateKey({ key: Buffer.from(pkcs8), format: 'der', type: 'pkcs8' });
-  return {
-    ca: ca.toString('pem') + '\n',
-    cert: leaf.toString('pem') + '\n',
-    key: key.export({ format: 'pem', type: 'pkcs8' }).toString(),
-  };
-}
-
-/** 128 random bits, positive and without a leading zero byte (RFC 5280 §4.1.2.2). */
-function serial(): string {
-  const bytes = randomBytes(16);
-  bytes[0] = (bytes[0]! & 0x7f) | 0x40;
-  return bytes.toString('hex');
+  // The CA key goes no further than this function (see the top of the file).
+  return { ca: ca.cert, cert: leaf.cert, key: leaf.key };
 }
 
 /** Write to a fresh temporary file and rename, so a reader never sees half a file. */

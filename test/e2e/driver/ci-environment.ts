@@ -9,6 +9,7 @@ import { startService, type Service } from '../../../src/main.js';
 import {
   makeServingCert,
   startControlPlane,
+  startNotaryServer,
   startRegistry,
   type ControlPlane,
   type Registry,
@@ -73,20 +74,27 @@ async function waitReady(service: Service, ca: string): Promise<void> {
 /** Starts everything of the CI path; `close()` stops it all. */
 export async function openCiEnvironment(): Promise<Environment> {
   const dir = makeWorkdir('e2e-ci');
-  const [cp, olareg, distribution, auth, serving, port] = await Promise.all([
+  const [cp, olareg, distribution, auth, serving, port, notary] = await Promise.all([
     startControlPlane(),
     startRegistry({ kind: 'olareg' }),
     startRegistry({ kind: 'distribution' }),
     startRegistry({ kind: 'distribution', auth: 'basic' }),
     makeServingCert(),
     freePort(),
+    startNotaryServer(),
   ]);
   const registries: Record<RegistryName, RegistryEndpoint> = {
     olareg: endpoint(olareg, true),
     distribution: endpoint(distribution, false),
     auth: endpoint(auth, false),
   };
-  const config = { insecureRegistries: Object.values(registries).map((r) => r.clusterHost) };
+  // The Notary server (issue 18) speaks plain HTTP on loopback, as the test registries do.
+  const config = {
+    insecureRegistries: [
+      ...Object.values(registries).map((r) => r.clusterHost),
+      new URL(notary.url).host,
+    ],
+  };
   const helm: Helm = helmFor(cp.kubeconfigPath);
   const ca = readFileSync(serving.caPath, 'utf8');
   let service: Service | undefined;
@@ -143,6 +151,7 @@ export async function openCiEnvironment(): Promise<Environment> {
     name: `ci (kube-apiserver ${cp.version})`,
     kubeconfig: cp.kubeconfigPath,
     registries,
+    notary: { url: notary.url, clusterUrl: notary.url },
     vars: () => ({
       webhook: {
         caBundle: Buffer.from(ca).toString('base64'),
@@ -154,7 +163,7 @@ export async function openCiEnvironment(): Promise<Environment> {
     act: (action) => actions[action](),
     async close() {
       await stop();
-      await Promise.allSettled([olareg.stop(), distribution.stop(), auth.stop()]);
+      await Promise.allSettled([olareg.stop(), distribution.stop(), auth.stop(), notary.stop()]);
       await cp.stop();
     },
   };

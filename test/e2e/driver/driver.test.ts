@@ -70,7 +70,14 @@ describe('problems', () => {
 describe('scenarios', () => {
   /** Every variable a run provides, with a dummy value. */
   function dummyVars(images: string[]): Vars {
-    const image = (): Vars => ({ ref: 'r', repo: 'p', digest: 'd', short: 's', pinned: 'q' });
+    const image = (): Vars => ({
+      ref: 'r',
+      repo: 'p',
+      digest: 'd',
+      short: 's',
+      pinned: 'q',
+      dctRoot: 'pem',
+    });
     const signer = { name: 'n', root: 'pem' };
     return {
       release: { name: 'n', namespace: 'n', fullname: 'n' },
@@ -79,6 +86,7 @@ describe('scenarios', () => {
       stranger: signer,
       auth: { username: 'u', password: 'p', dockerconfigjson: '{}' },
       webhook: { caBundle: 'c', validate: 'v', mutate: 'm' },
+      notary: { url: 'u' },
       namespace: 'ns',
       image: Object.fromEntries(images.map((name) => [name, image()])),
     };

@@ -12,6 +12,12 @@ export interface Environment {
   readonly kubeconfig: string;
   readonly registries: Readonly<Record<RegistryName, RegistryEndpoint>>;
   /**
+   * The Notary server (Docker Content Trust) scenarios with `signature: dct` images need: where
+   * the driver publishes (`url`) and where the webhook reaches it (`clusterUrl`). The CI path
+   * has one; the kind path has none, and skips those scenarios.
+   */
+  readonly notary?: { url: string; clusterUrl: string };
+  /**
    * Variables of the environment: `webhook.caBundle` (once installed), and `webhook.validate` /
    * `webhook.mutate`, where each configuration sends reviews as the `clientConfig` jsonpath
    * `{.url}{.service.name}{.service.path}` prints it (a URL, or `<service>/<path>`).

@@ -1,6 +1,8 @@
 // The images the scenarios name, pushed and signed before any scenario runs: small unique images,
 // signed by the real notation CLI (JWS or COSE; referrers API on olareg, the tag schema on
 // distribution), by a stranger's key, or carrying a byte-flipped copy of a valid signature.
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
 import {
   attachSignature,
   notationSign,
@@ -9,6 +11,7 @@ import {
   writeReferrersTag,
   type Credentials,
   type Descriptor,
+  type NotaryCli,
   type Pki,
   type PushedImage,
 } from '../../harness/index.js';
@@ -18,7 +21,8 @@ import type { Vars } from './template.js';
 export const REGISTRY_NAMES = ['olareg', 'distribution', 'auth'] as const;
 export type RegistryName = (typeof REGISTRY_NAMES)[number];
 
-export const SIGNATURES = ['none', 'jws', 'cose', 'stranger', 'tampered'] as const;
+/** `dct`: no Notation signature; Docker Content Trust data published by the real notary client. */
+export const SIGNATURES = ['none', 'jws', 'cose', 'stranger', 'tampered', 'dct'] as const;
 export type Signature = (typeof SIGNATURES)[number];
 
 /** A registry as the driver pushes to it and as the cluster names it (the same host on loopback). */
@@ -139,11 +143,36 @@ async function pushTampered(reg: RegistryEndpoint, repo: string, signer: Pki) {
   return { ...source, repository: repo };
 }
 
+/**
+ * Publishes the image's tag as a Docker Content Trust target (`notary init`, `addhash`) under the
+ * GUN the webhook asks for (the registry as the cluster names it); returns the repository's root
+ * certificate (PEM), what an operator pins in a notaryV1Root TrustStore.
+ */
+async function publishDct(notary: NotaryCli, gun: string, image: PushedImage): Promise<string> {
+  await notary.init(gun);
+  await notary.addHash(gun, image.tag, image);
+  const file = path.join(notary.trustDir, 'tuf', gun, 'metadata', 'root.json');
+  const root = JSON.parse(readFileSync(file, 'utf8')) as {
+    signed: {
+      keys: Record<string, { keyval: { public: string } }>;
+      roles: { root: { keyids: string[] } };
+    };
+  };
+  const id = root.signed.roles.root.keyids[0]!;
+  return Buffer.from(root.signed.keys[id]!.keyval.public, 'base64').toString();
+}
+
 /** Pushes (and signs) one image; returns its template variables. */
 export async function prepareImage(
   reg: RegistryEndpoint,
   repo: string,
-  o: { signature: Signature; signatures?: SignatureSpec[] | undefined; signers: Signers },
+  o: {
+    signature: Signature;
+    signatures?: SignatureSpec[] | undefined;
+    signers: Signers;
+    /** The notary client of the environment's Notary server (for `dct`). */
+    notary?: NotaryCli | undefined;
+  },
 ): Promise<Vars> {
   let image: PushedImage;
   if (o.signature === 'tampered') image = await pushTampered(reg, repo, o.signers.trusted);
@@ -155,7 +184,14 @@ export async function prepareImage(
     for (const s of o.signatures ?? []) await sign(reg, image, o.signers[s.by], s);
   }
   const ref = `${reg.clusterHost}/${repo}:${image.tag}`;
+  let dctRoot: string | undefined;
+  if (o.signature === 'dct') {
+    if (!o.notary) throw new Error(`${repo}: signature dct needs a Notary server`);
+    dctRoot = await publishDct(o.notary, `${reg.clusterHost}/${repo}`, image);
+  }
   return {
+    /** The pinned root of its Docker Content Trust data (PEM; `dct` images only). */
+    ...(dctRoot !== undefined && { dctRoot }),
     /** `host/repo:tag`, what the objects name. */
     ref,
     /** `host/repo`, a registry scope. */

@@ -5,7 +5,7 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { makePki, type Pki } from '../../harness/index.js';
+import { makePki, notaryClient, type Pki } from '../../harness/index.js';
 import type { RunResult } from '../../harness/run.js';
 import { FULLNAME, RELEASE } from './chart.js';
 import type { Environment } from './environment.js';
@@ -52,10 +52,12 @@ export async function prepareWorld(env: Environment, scenarios: Scenario[]): Pro
   const wanted = scenarios.flatMap((s) =>
     Object.entries(s.images).map(([name, spec]) => ({ scenario: s.name, name, spec })),
   );
+  // Docker Content Trust (issue 18): one notary client publishes every `dct` image's trust data.
+  const notary = env.notary && notaryClient(env.notary);
   const prepared = await pooled(
     wanted.map(({ scenario, name, spec }) => () => {
       const reg = env.registries[spec.registry];
-      return prepareImage(reg, `e2e/${scenario}/${name}`, { ...spec, signers });
+      return prepareImage(reg, `e2e/${scenario}/${name}`, { ...spec, signers, notary });
     }),
     8,
   );
@@ -70,6 +72,7 @@ export async function prepareWorld(env: Environment, scenarios: Scenario[]): Pro
     images,
     vars: {
       release: { name: RELEASE, namespace: RELEASE, fullname: FULLNAME },
+      ...(env.notary && { notary: { url: env.notary.clusterUrl } }),
       registry,
       signer: signerVars(trusted),
       stranger: signerVars(stranger),

@@ -49,6 +49,8 @@ export interface Scenario {
   title: string;
   images: Record<string, ImageSpec>;
   steps: Step[];
+  /** An image is signed with Docker Content Trust: the environment must have a Notary server. */
+  needsNotary: boolean;
 }
 
 type Raw = Record<string, unknown>;
@@ -156,12 +158,14 @@ export function loadScenario(dir: string): Scenario {
   const title = optionalString(`${file}: title`, raw['title']) ?? fail(file, 'needs a title');
   const rawSteps = raw['steps'];
   if (!Array.isArray(rawSteps) || rawSteps.length === 0) fail(file, 'needs steps');
+  const specs = images(`${file}: images`, raw['images']);
   return {
     name,
     dir,
     title,
-    images: images(`${file}: images`, raw['images']),
+    images: specs,
     steps: rawSteps.map((s: Raw, i) => step(`${file}: steps[${i}]`, s, dir)),
+    needsNotary: Object.values(specs).some((i) => i.signature === 'dct'),
   };
 }
 

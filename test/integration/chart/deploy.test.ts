@@ -15,9 +15,15 @@ describe('deploy/', () => {
   });
 
   describe('when read', () => {
-    it('holds no key material (TLS comes from cert-manager)', () => {
+    it('holds no key material (TLS is self-managed: the service fills the Secret and caBundle)', () => {
       for (const file of ['notary-admission.yaml', 'webhooks.yaml'])
         expect(read(file)).not.toMatch(/PRIVATE KEY|tls\.key:|caBundle:/);
+      const secrets = parseManifests(read('notary-admission.yaml')).filter(
+        (o) => o.kind === 'Secret',
+      );
+      expect(secrets.map((o) => [o.metadata.name, o['data']])).toEqual([
+        [`${DEPLOY_RELEASE}-serving-tls`, undefined],
+      ]);
     });
 
     it('creates the namespace first and keeps the webhook configurations in webhooks.yaml', () => {

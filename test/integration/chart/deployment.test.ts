@@ -115,7 +115,7 @@ describe('chart Deployment', () => {
       });
     });
 
-    it('returns arguments that `serve` accepts: policies from the cluster, TLS from the Secret', () => {
+    it('returns arguments that `serve` accepts: policies from the cluster, TLS it keeps in a Secret', () => {
       expect(container.args[0]).toBe('serve');
       const settings = parseServeArgs(container.args.slice(1), {
         KUBERNETES_SERVICE_HOST: '10.0.0.1',
@@ -124,8 +124,7 @@ describe('chart Deployment', () => {
         host: '0.0.0.0',
         port: 8443,
         metricsPort: 9090,
-        tlsCert: '/etc/notary-admission/tls/tls.crt',
-        tlsKey: '/etc/notary-admission/tls/tls.key',
+        selfManagedTls: { secretName: 'na-notary-admission-serving-tls' },
         policySource: 'kubernetes',
         trustNamespace: NS,
         pullSecrets: false,

@@ -1,8 +1,9 @@
 // Renders the Helm chart: for the chart tests, and into deploy/ (the plain manifests).
 //   npx tsx test/integration/chart/render.ts          writes deploy/ from the chart
 //   npx tsx test/integration/chart/render.ts --check  exits 1 when deploy/ differs from a render
-// deploy/ uses tls.mode=cert-manager: chart-generated TLS makes random keys on every render (and
-// a private key must never be committed), while cert-manager objects render the same each time.
+// deploy/ uses the default self-managed TLS: an empty Secret the service fills, and webhook
+// configurations without a caBundle, so it renders the same each time and holds no key (a
+// committed key would be shared by every install), and it needs no cert-manager.
 import { readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -15,7 +16,7 @@ export const DEPLOY_DIR = path.join(REPO_ROOT, 'deploy');
 /** The release name and namespace of deploy/. */
 export const DEPLOY_RELEASE = 'notary-admission';
 /** The values deploy/ is rendered with (besides the defaults). */
-export const DEPLOY_VALUES: Readonly<Record<string, string>> = { 'tls.mode': 'cert-manager' };
+export const DEPLOY_VALUES: Readonly<Record<string, string>> = {};
 /** The Kubernetes version `helm template` assumes (helm's own default is 1.20). */
 export const KUBE_VERSION = '1.33.0';
 
@@ -84,8 +85,8 @@ const REPORT_CRDS = /^ {2}name: (cluster)?policyreports\.wgpolicyk8s\.io$/m;
 
 const HEADER = `# Rendered from charts/notary-admission by test/integration/chart/render.ts (do not edit):
 #   helm template ${DEPLOY_RELEASE} charts/notary-admission --namespace ${DEPLOY_RELEASE} \\
-#     --include-crds --no-hooks --set tls.mode=cert-manager
-# Needs cert-manager in the cluster. See docs/install.md.
+#     --include-crds --no-hooks
+# TLS is self-managed: the service fills the Secret and the caBundle. See docs/install.md.
 `;
 
 const NAMESPACE = `apiVersion: v1

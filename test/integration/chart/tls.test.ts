@@ -1,8 +1,10 @@
-// The chart's TLS modes, on the rendered output: a generated CA and serving certificate that the
-// API server can verify for <svc>.<ns>.svc; cert-manager objects and caBundle injection; a
+// The chart's TLS modes, on the rendered output: self-managed (the default: an empty Secret the
+// service fills, no caBundle, the service's flags); a generated CA and serving certificate that
+// the API server can verify for <svc>.<ns>.svc; cert-manager objects and caBundle injection; a
 // user's own Secret; and the out-of-cluster URL clientConfig.
 import { X509Certificate } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
+import { parseServeArgs } from '../../../src/config/index.js';
 import { helmTemplate, parseManifests, type K8sObject } from './render.js';
 
 const NS = 'na-system';
@@ -43,10 +45,71 @@ const tlsVolumeSecret = (objects: K8sObject[]): unknown =>
     }
   ).template.spec.volumes.find((v) => v.name === 'tls')?.secret?.secretName;
 
+const GENERATED = { 'tls.mode': 'generated' };
+
+const containerArgs = (objects: K8sObject[]): string[] =>
+  (
+    objects.find((o) => o.kind === 'Deployment')?.['spec'] as {
+      template: { spec: { containers: { args: string[] }[] } };
+    }
+  ).template.spec.containers[0]!.args;
+
 describe('chart TLS', () => {
-  describe('when the chart generates the certificates (default)', () => {
-    it('returns a serving certificate for the Service names, signed by the caBundle CA', async () => {
+  describe('when the service manages its certificates (default)', () => {
+    it('returns an empty Opaque Secret for it to fill, and no key, certificate or caBundle', async () => {
       const objects = await render();
+      const secrets = objects.filter((o) => o.kind === 'Secret');
+      expect(secrets).toEqual([
+        expect.objectContaining({
+          metadata: expect.objectContaining({ name: `${NAME}-serving-tls`, namespace: NS }),
+          type: 'Opaque',
+        }),
+      ]);
+      expect(secrets[0]).not.toHaveProperty('data');
+      expect(clientConfigs(objects).map((c) => c.caBundle)).toEqual([undefined, undefined]);
+      expect(tlsVolumeSecret(objects)).toBeUndefined();
+    });
+
+    it('returns serve flags for that Secret, its Lease, both configurations and the Service names', async () => {
+      const args = containerArgs(await render());
+      const settings = parseServeArgs(args.slice(1), { KUBERNETES_SERVICE_HOST: '10.0.0.1' });
+      expect(settings).toMatchObject({
+        selfManagedTls: {
+          secretName: `${NAME}-serving-tls`,
+          leaseName: `${NAME}-tls`,
+          validatingWebhook: NAME,
+          mutatingWebhook: NAME,
+          caValidityMs: 8760 * 3_600_000,
+          certValidityMs: 2160 * 3_600_000,
+          overlapMs: 600_000,
+        },
+        tlsDnsNames: expect.arrayContaining([
+          NAME,
+          `${NAME}.${NS}`,
+          `${NAME}.${NS}.svc`,
+          `${NAME}.${NS}.svc.cluster.local`,
+        ]),
+      });
+      expect(settings).not.toHaveProperty('tlsCert');
+    });
+
+    it('returns no mutating configuration flag when the mutating webhook is off', async () => {
+      const args = containerArgs(await render({ 'webhook.mutating.enabled': 'false' }));
+      expect(args.filter((a) => a.includes('-webhook='))).toEqual([
+        `--tls-validating-webhook=${NAME}`,
+      ]);
+    });
+
+    it('throws for a validity that is not one number and unit (what serve reads)', async () => {
+      await expect(render({ 'tls.selfManaged.overlap': '1h30m' })).rejects.toThrow(
+        "at '/tls/selfManaged/overlap'",
+      );
+    });
+  });
+
+  describe('when the chart generates the certificates (tls.mode generated)', () => {
+    it('returns a serving certificate for the Service names, signed by the caBundle CA', async () => {
+      const objects = await render(GENERATED);
       const tls = secretData(objects, `${NAME}-tls`);
       const ca = secretData(objects, `${NAME}-ca`);
       const leaf = new X509Certificate(tls['tls.crt']!);
@@ -69,7 +132,7 @@ describe('chart TLS', () => {
     });
 
     it('returns the validity the values ask for (730 days leaf, 3650 days CA)', async () => {
-      const objects = await render();
+      const objects = await render(GENERATED);
       const days = (pem: string): number => {
         const cert = new X509Certificate(pem);
         return Math.round((Date.parse(cert.validTo) - Date.parse(cert.validFrom)) / 86_400_000);
@@ -160,8 +223,19 @@ describe('chart TLS', () => {
       expect(kinds).toContain('ClusterRole');
     });
 
+    it('returns URL clientConfigs without caBundle and the Secret, with self-managed TLS', async () => {
+      const objects = await render({ 'webhook.url': 'https://127.0.0.1:9443' });
+      expect(clientConfigs(objects)).toEqual([
+        { url: 'https://127.0.0.1:9443/mutate' },
+        { url: 'https://127.0.0.1:9443/validate' },
+      ]);
+      const kinds = objects.map((o) => `${o.kind}/${o.metadata.name}`);
+      expect(kinds).toContain(`Secret/${NAME}-serving-tls`);
+      expect(kinds.filter((k) => k.startsWith('Deployment/'))).toEqual([]);
+    });
+
     it.each([
-      [{ 'webhook.url': 'https://127.0.0.1:9443' }, 'webhook.url needs tls.caBundle'],
+      [{ 'webhook.url': 'https://127.0.0.1:9443', ...GENERATED }, 'webhook.url needs tls.caBundle'],
       [{ 'webhook.url': 'http://127.0.0.1:9443', 'tls.caBundle': PEM }, "at '/webhook/url'"],
     ])('throws for %j', async (values, message) => {
       await expect(render(values)).rejects.toThrow(message);

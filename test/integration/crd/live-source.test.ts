@@ -1,6 +1,6 @@
 // The live Kubernetes policy source against a real kube-apiserver: informers → compiled snapshot
 // → status written back, recovery of an informer whose CRD appears later, Secrets as stores.
-import { createHash, X509Certificate } from 'node:crypto';
+import { createHash, generateKeyPairSync, X509Certificate } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -12,6 +12,7 @@ import {
   type KubernetesSourceOptions,
   type SourceError,
   customObjectsPatch,
+  REAL_TIMERS,
 } from '../../../src/kube/index.js';
 import { makePki, startControlPlane, type ControlPlane, type Pki } from '../../harness/index.js';
 
@@ -320,6 +321,47 @@ describe('openKubernetesSource', () => {
       await sleep(300);
       expect(await statusOf('truststores', 'quiet')).toBeUndefined();
       expect(await statusOf('trustpolicies', 'quiet')).toBeUndefined();
+    });
+  });
+  describe('when a TrustPolicy’s Docker Content Trust window starts closing and nothing else changes', () => {
+    beforeAll(installCrds);
+
+    it('recompiles at the transition and writes DCTWindowClosing True (issue 18)', async () => {
+      const pin = generateKeyPairSync('ed25519')
+        .publicKey.export({ type: 'spki', format: 'pem' })
+        .toString();
+      let clock = Date.now();
+      const closesAt = new Date(clock + 15 * 86_400_000).toISOString();
+      await apply(
+        store('dct-ca', { certificates: [other.root.pem] }),
+        store('dct-hub', { type: 'notaryV1Root', certificates: [pin] }),
+        policy('dct', ['registry.test/dct/app'], ['ca:dct-ca'], {
+          dct: { server: 'https://notary.test', until: closesAt, trustStore: 'dct-hub' },
+        }),
+      );
+      // The source's long timers (the DCT transition's) are held here; short ones run.
+      const held: (() => void)[] = [];
+      open({
+        now: () => new Date(clock),
+        timers: {
+          setTimeout: (callback, ms) =>
+            ms >= 3_600_000 ? held.push(callback) : REAL_TIMERS.setTimeout(callback, ms),
+          clearTimeout: (handle) => {
+            if (typeof handle !== 'number') REAL_TIMERS.clearTimeout(handle);
+          },
+        },
+      });
+      const closing = (s: Status | undefined) =>
+        s?.conditions?.find((c) => c.type === 'DCTWindowClosing')?.status;
+      await until('DCTWindowClosing False', async () =>
+        closing(await statusOf('trustpolicies', 'dct')) === 'False' ? true : undefined,
+      );
+      expect(held.length).toBeGreaterThan(0);
+      clock += 1.5 * 86_400_000;
+      held.splice(0).forEach((fire) => fire());
+      await until('DCTWindowClosing True', async () =>
+        closing(await statusOf('trustpolicies', 'dct')) === 'True' ? true : undefined,
+      );
     });
   });
 });
