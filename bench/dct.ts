@@ -60,7 +60,7 @@ export async function dctRows(): Promise<Row[]> {
     const document = parseTrustPolicyDocument(simpleTrustPolicy({ trustStores: ['ca:bench'] }));
 
     const dct = await measure(
-      'DCT: resolve tag + Notary v1 trust data (5 GETs), cold',
+      'DCT: resolve tag + Notary v1 trust data (5 requests), cold',
       RUNS,
       async () => {
         const registryClient = new RegistryClient({ insecureRegistries: [registry.host] });
@@ -95,7 +95,7 @@ export async function dctRows(): Promise<Row[]> {
       roles: ['targets/releases', 'targets'],
     };
     const warm = await measure(
-      'DCT: resolve tag + Notary v1 trust data (4 GETs), warm',
+      'DCT: resolve tag + Notary v1 trust data (4 requests), warm',
       RUNS,
       async () => {
         const artifact = await warmRegistry.resolve(ref);
@@ -106,7 +106,7 @@ export async function dctRows(): Promise<Row[]> {
     );
     await Promise.all([context.close(), warmRegistry.close()]);
     const notation = await measure(
-      'Notation: resolve tag + tag-schema signature (ECDSA P-256), cold',
+      'Notation: resolve tag + tag-schema signature (5 requests), cold',
       RUNS,
       async () => {
         const client = new RegistryClient({ insecureRegistries: [registry.host] });

@@ -17,7 +17,10 @@ import { dctRows } from './dct.js';
 import { measure, printTable, type Row } from './stats.js';
 import { registryRows } from './registry.js';
 import { requirementsRows } from './requirements.js';
+import { rttSuite } from './rtt.js';
 import { SCAN_SUITES } from './scan.js';
+import { SERVE_COST_SUITES } from './serve-cost.js';
+import { verifyCpuMarkdown } from './verify-cpu.js';
 import { verifyRows } from './verify.js';
 import { WEBHOOK_SUITES } from './webhook.js';
 
@@ -92,21 +95,24 @@ async function notationBaselineRows(): Promise<Row[]> {
 /** A suite gives rows for the common table, or its own Markdown (the webhook suites). */
 const SUITES: Record<string, () => Promise<Row[] | string>> = {
   verify: verifyRows,
+  'verify-cpu': verifyCpuMarkdown,
   harness: startupRows,
   notation: notationBaselineRows,
   registry: registryRows,
   requirements: requirementsRows,
   dct: dctRows,
+  rtt: rttSuite,
   ...WEBHOOK_SUITES,
   ...SCAN_SUITES,
   ...COMPARE_SUITES,
   ...PEER_SUITES,
+  ...SERVE_COST_SUITES,
 };
 
 // `npm run bench` runs every suite (`webhook` once, not its `webhook:<part>` sub-suites) but
-// `peers`, which needs a tool npm test does not (`npm run tools -- --peers`);
+// `peers`, which needs a tool npm test does not (`npm run tools -- --peers`), and `serve-cost`;
 // `npm run bench -- verify webhook:warm` only the ones named.
-const ON_REQUEST = new Set(Object.keys(PEER_SUITES));
+const ON_REQUEST = new Set([...Object.keys(PEER_SUITES), ...Object.keys(SERVE_COST_SUITES)]);
 const names = process.argv.slice(2).filter((a) => a in SUITES);
 const all = Object.keys(SUITES).filter((n) => !n.includes(':') && !ON_REQUEST.has(n));
 for (const name of names.length > 0 ? names : all) {

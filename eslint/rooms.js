@@ -49,7 +49,7 @@ export const ROOMS = {
   telemetry: { rooms: ['telemetry'], deniedPackages: [] },
   // The per-image pipeline (policy → resolve → cache → signatures → verify), below every edge
   // (webhook, CLI, background verifier). It is handed its snapshot: `config` for types only, so
-  // it never loads @kubernetes/client-node (the CLI's start-up) nor policy sources.
+  // it never loads a policy source nor what one needs (the CLI's start-up).
   pipeline: {
     rooms: ['pipeline', 'verify', 'registry', 'cache', 'names'],
     typeOnlyRooms: ['config'],

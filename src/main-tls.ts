@@ -3,6 +3,8 @@
 // TLS Secret and serves its pair from memory (a TLS context swap, no kubelet volume sync), and is
 // ready only while the caBundle of its webhook configurations trusts what it serves. The replica
 // holding the Lease keeps the CA: it fills the Secret, writes the caBundle and rotates both.
+// A pair of the Secret is served only once every caBundle trusts it: whoever can write the
+// Secret but not the (cluster-scoped) configurations cannot make a replica serve a key they know.
 import { randomBytes } from 'node:crypto';
 import type { Server as HttpsServer, ServerOptions } from 'node:https';
 import { hostname } from 'node:os';
@@ -18,6 +20,7 @@ import {
   watchTlsSecret,
   webhookPatcher,
   type CaIssuer,
+  type Pair,
 } from './kube/index.js';
 import type { Logger, Metrics } from './telemetry/index.js';
 import {
@@ -92,15 +95,41 @@ export async function selfManagedServing(parts: SelfManagedParts): Promise<SelfM
         );
     },
   });
-  const trust = { fromSecret: false, secretBundle: '', ready: false };
+  const trust = {
+    fromSecret: false,
+    secretBundle: '',
+    ready: false,
+    /** The Secret's pair as last seen (served once trusted). */
+    pending: undefined as Pair | undefined,
+    /** The last pair refused as untrusted (logged once). */
+    refused: '',
+  };
+
+  /** Serves the Secret's pair when every caBundle (else the Secret's own) trusts it. */
+  const serveTrusted = (anchors: string[]): void => {
+    const pair = trust.pending;
+    if (!pair) return;
+    if (!anchors.every((b) => trustedBy(pair.cert, b))) {
+      if (trust.refused !== pair.cert)
+        logger.info(
+          {},
+          `self-managed TLS: the pair in ${origin} waits for the caBundle to trust it`,
+        );
+      trust.refused = pair.cert;
+      return;
+    }
+    served.offer(pair.cert, pair.key);
+    trust.fromSecret ||= served.current.cert === pair.cert;
+  };
 
   /** Ready: a pair from the Secret is served and every caBundle (else the Secret's) trusts it. */
   const refresh = async (): Promise<void> => {
     try {
       const bundles = await targets.read();
+      const anchors = bundles.length > 0 ? bundles : [trust.secretBundle];
+      serveTrusted(anchors);
       const cert = served.current.cert;
-      const check = bundles.length > 0 ? bundles : [trust.secretBundle];
-      trust.ready = trust.fromSecret && check.every((b) => trustedBy(cert, b));
+      trust.ready = trust.fromSecret && anchors.every((b) => trustedBy(cert, b));
     } catch (err) {
       logger.warn({ err }, 'self-managed TLS: the webhook configurations could not be read');
     }
@@ -127,10 +156,7 @@ export async function selfManagedServing(parts: SelfManagedParts): Promise<SelfM
   const watch = watchTlsSecret({
     ...ref,
     onState: (state) => {
-      if (state?.serving) {
-        served.offer(state.serving.cert, state.serving.key);
-        trust.fromSecret ||= served.current.cert === state.serving.cert;
-      }
+      trust.pending = state?.serving;
       trust.secretBundle = state ? bundleOf(state) : '';
       keeper.poke();
       void refresh();

@@ -1,7 +1,9 @@
 // The composition root: settings → logger and metrics → policies → registry → verifier → cache →
 // TLS → app. The only place that constructs the service; `startService` returns a handle so the
 // CLI and the tests run exactly the same wiring.
+import { randomBytes } from 'node:crypto';
 import type { Server as HttpsServer } from 'node:https';
+import { hostname } from 'node:os';
 import type { AddressInfo } from 'node:net';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { Registry } from 'prom-client';
@@ -13,10 +15,9 @@ import {
   type ServeSettings,
   type Snapshot,
 } from './config/index.js';
-import { createPullSecretResolver, loadKubeConfig, openKubernetesSource } from './kube/index.js';
 import { mirrorTable, pipelineRouting, registryWiring } from './main-registry.js';
-import { selfManagedServing, type SelfManagedServing } from './main-tls.js';
-import { visibilityWiring, type Visibility } from './main-visibility.js';
+import type { SelfManagedServing } from './main-tls.js';
+import type { Visibility, VisibilityParts } from './main-visibility.js';
 import {
   createDctContext,
   createImageVerifier,
@@ -144,6 +145,8 @@ async function policySource({ settings, metrics, logger }: Wiring): Promise<Serv
     );
   };
   if (settings.policySource === 'kubernetes') {
+    // The Kubernetes client (tens of MiB, most of start-up) only where it is used (issue 20).
+    const { loadKubeConfig, openKubernetesSource } = await import('./kube/index.js');
     const source = openKubernetesSource({
       kubeConfig: loadKubeConfig(settings.kubeconfig),
       trustNamespace: settings.trustNamespace,
@@ -186,6 +189,13 @@ function cloudProviders({ settings, overrides, logger }: Wiring, now: () => numb
       ),
     ...(overrides.cloudCa !== undefined && { extraCa: overrides.cloudCa }),
   });
+}
+
+/** Events and the scan write to the cluster: loaded with the Kubernetes source only (issue 20). */
+async function visibilityOf(parts: VisibilityParts): Promise<Visibility> {
+  if (parts.settings.policySource === 'kubernetes')
+    return (await import('./main-visibility.js')).visibilityWiring(parts);
+  return { identity: `${hostname()}-${randomBytes(4).toString('hex')}`, close: async () => {} };
 }
 
 /** Registry client, revocation, cache and verifier behind the review handler. */
@@ -238,10 +248,12 @@ async function pipeline(w: Wiring, policies: ServicePolicies) {
     onVerification: ({ result, seconds }) => metrics.verificationDuration(result, seconds),
   });
   const pullSecrets = settings.pullSecrets
-    ? createPullSecretResolver({ kubeConfig: loadKubeConfig(settings.kubeconfig) })
+    ? await import('./kube/index.js').then((kube) =>
+        kube.createPullSecretResolver({ kubeConfig: kube.loadKubeConfig(settings.kubeconfig) }),
+      )
     : undefined;
   // Issue 16: the background verifier shares this registry client, revocation and cache.
-  const visibility = visibilityWiring({
+  const visibility = await visibilityOf({
     settings,
     logger: w.logger,
     promRegistry: w.promRegistry,
@@ -292,6 +304,7 @@ async function serving(w: Wiring, server: () => HttpsServer) {
   if (settings.policySource === 'kubernetes' && settings.selfManagedTls) {
     const tls = settings.selfManagedTls;
     const resync = w.overrides.tlsResyncMs;
+    const { selfManagedServing } = await import('./main-tls.js');
     const kept = await selfManagedServing({
       settings,
       tls,
@@ -300,7 +313,13 @@ async function serving(w: Wiring, server: () => HttpsServer) {
       server,
       ...(resync !== undefined && { resyncMs: resync }),
     });
-    return { caPath: undefined, options: kept.options, close: kept.close, ready: kept.ready, kept };
+    return {
+      caPath: undefined,
+      options: kept.options,
+      close: () => kept.close(),
+      ready: () => kept.ready(),
+      kept,
+    };
   }
   const pair = await servingTls(settings);
   const tls = await loadServingTls(pair);
@@ -375,21 +394,13 @@ export async function startService(
   const close = (): Promise<void> =>
     (closed ??= (async () => {
       drainAbort.abort();
-      console.log('T', 'drainAbort.abort();', Date.now() % 1e6);
       await webhook.app.close();
-      console.log('T', 'await webhook.app.close();', Date.now() % 1e6);
       clearInterval(pruner);
-      console.log('T', 'clearInterval(pruner);', Date.now() % 1e6);
       await tls.close();
-      console.log('T', 'await tls.close();', Date.now() % 1e6);
       loop.stop();
-      console.log('T', 'loop.stop();', Date.now() % 1e6);
       await policies.close();
-      console.log('T', 'await policies.close();', Date.now() % 1e6);
       await metricsServer?.close();
-      console.log('T', 'await metricsServer?.close();', Date.now() % 1e6);
       await closePipeline();
-      console.log('T', 'await closePipeline();', Date.now() % 1e6);
     })());
   return {
     url: `https://${urlHost(address)}:${address.port}`,

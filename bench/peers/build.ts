@@ -6,16 +6,20 @@ import path from 'node:path';
 import { findTool, TOOLS_DIR } from '../../test/harness/tools.js';
 import { makeWorkdir } from '../../test/harness/workdir.js';
 
-let built: { cli: string; source: string } | undefined;
+const builds = new Map<string, { cli: string; source: string }>();
 
 /**
  * Builds our CLI once with tsc (tsc emits even if an in-progress file elsewhere has type errors):
  * from the working tree, or with BENCH_PEERS_REF=<commit> from that commit (`git archive`, for a
  * baseline while others edit src/). Returns the CLI's path and what it was built from.
  */
-export function ourCli(): { cli: string; source: string } {
-  if (built !== undefined) return built;
-  const ref = process.env['BENCH_PEERS_REF'];
+export const ourCli = (): { cli: string; source: string } =>
+  buildCli(process.env['BENCH_PEERS_REF']);
+
+/** Our CLI built from the working tree (`ref` undefined) or from commit `ref`, once each. */
+export function buildCli(ref: string | undefined): { cli: string; source: string } {
+  const known = builds.get(ref ?? '');
+  if (known !== undefined) return known;
   let root = process.cwd();
   let source = 'the working tree';
   if (ref !== undefined) {
@@ -39,7 +43,8 @@ export function ourCli(): { cli: string; source: string } {
   } catch {
     // type errors elsewhere: the JavaScript is still emitted
   }
-  built = { cli: path.join(out, 'cli.js'), source };
+  const built = { cli: path.join(out, 'cli.js'), source };
+  builds.set(ref ?? '', built);
   return built;
 }
 

@@ -9,6 +9,10 @@ import { cpuMs } from './proc.js';
 import { LABEL, SERVER_CPU, withPeer, withPeers, type PeerName } from './servers.js';
 import { addRegistryHost, via, type PeerBench } from './setup.js';
 import { withClient } from './client.js';
+import type { Figures } from './targets.js';
+import { exchangeCode } from '../rtt.js';
+
+type Rows = (string | number)[][];
 
 /**
  * `images[round - 1][server]`: fresh images for each server in each round, so neither a server
@@ -20,9 +24,21 @@ export async function coldPart(
   b: PeerBench,
   warmUp: PushedImage,
   images: Record<PeerName, PushedImage[]>[],
+  figures: Figures,
 ): Promise<string> {
-  const rows: (string | number)[][] = [];
-  for (const [i, set] of images.entries()) rows.push(...(await coldRound(b, i + 1, warmUp, set)));
+  const rows: Rows = [];
+  const medians: Record<PeerName, number[]> = { ours: [], ratify: [] };
+  for (const [i, set] of images.entries()) {
+    const round = await coldRound(b, i + 1, warmUp, set);
+    rows.push(...round.rows);
+    for (const n of ['ours', 'ratify'] as const) medians[n].push(round.medians[n]);
+  }
+  figures.push({
+    name: 'cold verification, new digest in a running server (median)',
+    unit: 'ms',
+    ...medians,
+    rule: { kind: 'ratio-max', max: 0.8 },
+  });
   const head = ['round', '<server', 'digests', 'median ms', 'p95 ms', 'min ms'];
   return table([...head, 'server CPU ms/verification'], rows);
 }
@@ -32,7 +48,7 @@ async function coldRound(
   round: number,
   warmUp: PushedImage,
   set: Record<PeerName, PushedImage[]>,
-): Promise<(string | number)[][]> {
+): Promise<{ rows: Rows; medians: Record<PeerName, number> }> {
   const order = ORDER[round - 1]!;
   const options = { cpu: SERVER_CPU, cache: true, tag: `cold-${round}` };
   return withPeers(b, options, (servers) =>
@@ -53,25 +69,31 @@ async function coldRound(
           const stats = [median(t), pct(t, 0.95), Math.min(...t), cpuPer].map(num);
           return [round, LABEL[n], t.length, ...stats];
         });
-        const r = ratio(median(times.ours), median(times.ratify));
-        return [...rows, [round, '**ours ÷ Ratify (median)**', '', r, '', '', '']];
+        const medians = { ours: median(times.ours), ratify: median(times.ratify) };
+        const r = ratio(medians.ours, medians.ratify);
+        return {
+          rows: [...rows, [round, '**ours ÷ Ratify (median)**', '', r, '', '', '']],
+          medians,
+        };
       }),
     ),
   );
 }
 
-const LETTERS: Record<string, string> = { referrers: 'R', manifests: 'M', blobs: 'B', tags: 'T' };
+/**
+ * Letters as in bench/rtt.ts: H = HEAD manifest, R = signature listing (referrers API, or the
+ * tag schema's `sha256-…` index), M = GET manifest, B = GET blob, 401 / 404 = that status.
+ */
+const letter = (q: CountedRequest): string =>
+  q.path.split('?')[0] === '/v2/'
+    ? '/v2/'
+    : exchangeCode({ via: 'registry', ...q, start: q.at, end: q.at });
 
-/** H = HEAD manifest, R = referrers listing, M = GET manifest, B = GET blob, 404 = not found. */
-function letter(q: CountedRequest): string {
-  if (q.status === 404) return '404';
-  if (q.method === 'HEAD') return 'H';
-  const p = q.path.split('?')[0]!;
-  return p === '/v2/' ? '/v2/' : (LETTERS[p.split('/').at(-2) ?? ''] ?? p);
-}
+/** Requests in one verification's letters ("H R M B"). */
+const requestCount = (letters: string): number => (letters === '' ? 0 : letters.split(' ').length);
 
 const summary = (seen: string[]): string => {
-  const counts = [...new Set(seen.map((x) => x.split(' ').length))].join(' or ');
+  const counts = [...new Set(seen.map(requestCount))].join(' or ');
   return `**${counts}** (${seen.length} runs): ${seen[0]}`;
 };
 
@@ -80,10 +102,15 @@ const summary = (seen: string[]): string => {
  * the first image a fresh server sees (nothing of this registry known yet), then new digests in
  * the same running server.
  */
-export async function requestsPart(b: PeerBench, images: PushedImage[]): Promise<string> {
+export async function requestsPart(
+  b: PeerBench,
+  images: PushedImage[],
+  figures: Figures,
+): Promise<string> {
   const proxy = await startCountingProxy(b.registry.url);
   addRegistryHost(b, proxy.host);
-  const rows: (string | number)[][] = [];
+  const rows: Rows = [];
+  const counts: Record<string, Record<PeerName, number[]>> = {};
   const count = (ref: 'digest' | 'tag', name: PeerName) =>
     withPeer(name, b, { cpu: SERVER_CPU, cache: true, tag: `req-${ref}` }, (s) =>
       withClient(b, s, async (verify) => {
@@ -98,6 +125,8 @@ export async function requestsPart(b: PeerBench, images: PushedImage[]): Promise
         }
         const kind = `${b.registry.kind}, ${ref}`;
         rows.push([kind, LABEL[name], summary(seen.slice(0, 1)), summary(seen.slice(1))]);
+        const c = (counts[ref] ??= { ours: [], ratify: [] });
+        c[name] = [median(seen.slice(1).map(requestCount))];
       }),
     );
   try {
@@ -106,6 +135,13 @@ export async function requestsPart(b: PeerBench, images: PushedImage[]): Promise
   } finally {
     await proxy.stop();
   }
+  for (const [ref, c] of Object.entries(counts))
+    figures.push({
+      name: `registry requests per cold verification, ${ref} reference (${b.registry.kind})`,
+      unit: '',
+      ...c,
+      rule: { kind: 'ratio-max', max: 1 },
+    });
   const head = ['<registry, reference', '<server', '<first verification of a fresh server'];
   return table([...head, '<new digest, running server'], rows);
 }

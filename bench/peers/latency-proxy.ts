@@ -104,3 +104,14 @@ export function byRound(exchanges: readonly Exchange[]): Exchange[][] {
   sorted.forEach((e, i) => (groups[round[i]! - 1] ??= []).push(e));
   return groups;
 }
+
+/** Length of the union of the exchanges' intervals, clipped to [from, to]. */
+export function covered(exchanges: readonly Exchange[], from: number, to: number): number {
+  let [sum, reach] = [0, from];
+  for (const e of [...exchanges].sort((a, b) => a.start - b.start)) {
+    const [start, end] = [Math.max(e.start, reach), Math.min(e.end, to)];
+    if (end > start) sum += end - start;
+    reach = Math.max(reach, Math.min(e.end, to));
+  }
+  return sum;
+}

@@ -9,8 +9,16 @@ export const ORDER: readonly (readonly PeerName[])[] = [
   ['ratify', 'ours'],
 ];
 
-export const env = (name: string, fallback: number): number =>
-  Number(process.env[name] ?? fallback);
+/** BENCH_PEERS_QUICK=1: a smoke run (short slices, few images) that proves the tooling works. */
+export const QUICK = process.env['BENCH_PEERS_QUICK'] === '1';
+
+/** A number from the environment, else the full run's default, or the quick run's. */
+export function env(name: string, full: number, quick = full): number {
+  const v = process.env[name];
+  const n = v === undefined || v === '' ? (QUICK ? quick : full) : Number(v);
+  if (!Number.isFinite(n) || n < 0) throw new Error(`${name}: not a number ≥ 0: ${v}`);
+  return n;
+}
 
 /** Nearest-rank percentile. */
 export function pct(values: readonly number[], q: number): number {
@@ -44,11 +52,11 @@ export function table(header: string[], rows: (string | number)[][]): string {
   ].join('\n');
 }
 
-const QUIET_WAIT_MS = env('BENCH_QUIET_WAIT_SECONDS', 10) * 1000;
+const QUIET_WAIT_MS = env('BENCH_QUIET_WAIT_SECONDS', 10, 0) * 1000;
 
 /**
- * Waits (up to BENCH_QUIET_WAIT_SECONDS, 10 here) for 2 s in which both cores are at least 80%
- * idle; the tables say how busy the server's core was with others' work during each run.
+ * Waits (up to BENCH_QUIET_WAIT_SECONDS, 10 here, 0 in a quick run) for 2 s in which both cores
+ * are at least 80% idle; the tables say how busy the server's core was with others' work during each run.
  */
 export async function waitQuiet(): Promise<void> {
   const until = performance.now() + QUIET_WAIT_MS;

@@ -6,8 +6,10 @@ import { readFileSync } from 'node:fs';
 const TICKS_PER_SECOND = 100;
 
 /** User + system CPU time of `pid` so far, in ms (10 ms resolution). */
-export function cpuMs(pid: number): number {
-  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+export const cpuMs = (pid: number): number => statCpuMs(readFileSync(`/proc/${pid}/stat`, 'utf8'));
+
+/** User + system CPU time in ms from the text of /proc/<pid>/stat. */
+export function statCpuMs(stat: string): number {
   // Fields after the command name (which may hold spaces) start at ") "; utime and stime are the
   // 14th and 15th fields of the whole line, the 12th and 13th after it.
   const rest = stat.slice(stat.lastIndexOf(')') + 2).split(' ');

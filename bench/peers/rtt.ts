@@ -1,16 +1,20 @@
-// The round-trip floor: cold admission with the registry (and, with bearer auth, its token
-// server) one fixed round trip away, behind bench/peers/latency-proxy.ts. Per verification, the
-// proxy's log gives the requests and the sequential rounds on the critical path.
+// The round-trip floor, both servers: cold admission with the registry (and, with bearer auth,
+// its token server) one fixed round trip away, behind bench/peers/latency-proxy.ts. Per
+// verification, the proxy's log gives the requests and the sequential rounds on the critical
+// path; the letters and the rounds forced by data come from bench/rtt.ts (issue 20 item 4, ours
+// alone at 0 and 20 ms), so both tables read alike.
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { PushedImage, RegistryAuth, RegistryKind } from '../../test/harness/index.js';
-import { byRound, startLatencyProxy, type Exchange, type LatencyProxy } from './latency-proxy.js';
+import { byRound, covered, startLatencyProxy, type LatencyProxy } from './latency-proxy.js';
 import { eachRun, env, median, num, ORDER, table } from './md.js';
 import { LABEL, SERVER_CPU, withPeer, type PeerName } from './servers.js';
 import { addRegistryHost, setupBench, signedImages, via, type PeerBench } from './setup.js';
 import { withClient, type Verify } from './client.js';
+import type { Figures } from './targets.js';
+import { exchangeCode, forcedRounds } from '../rtt.js';
 
 export const RTT_MS = env('BENCH_PEERS_RTT_MS', 20);
-const PER_ROUND = env('BENCH_PEERS_RTT_IMAGES', 5);
+const PER_ROUND = env('BENCH_PEERS_RTT_IMAGES', 5, 2);
 
 /** The registry (and its token server) behind one latency proxy. */
 async function farRegistry(b: PeerBench, delayMs: number): Promise<LatencyProxy> {
@@ -19,19 +23,6 @@ async function farRegistry(b: PeerBench, delayMs: number): Promise<LatencyProxy>
   addRegistryHost(b, proxy.host);
   return proxy;
 }
-
-const code = (e: Exchange): string =>
-  e.via === 'token'
-    ? 'T'
-    : e.status === 401
-      ? '401'
-      : e.status === 404
-        ? '404'
-        : e.method === 'HEAD'
-          ? 'H'
-          : (({ referrers: 'R', manifests: 'M', blobs: 'B' } as Record<string, string>)[
-              e.path.split('?')[0]!.split('/').at(-2) ?? ''
-            ] ?? e.path);
 
 interface Seen {
   ms: number;
@@ -42,17 +33,6 @@ interface Seen {
   codes: string;
 }
 
-/** Length of the union of the intervals, clipped to [from, to]. */
-function covered(exchanges: readonly Exchange[], from: number, to: number): number {
-  let [sum, reach] = [0, from];
-  for (const e of [...exchanges].sort((a, b) => a.start - b.start)) {
-    const [start, end] = [Math.max(e.start, reach), Math.min(e.end, to)];
-    if (end > start) sum += end - start;
-    reach = Math.max(reach, Math.min(e.end, to));
-  }
-  return sum;
-}
-
 /** One verification through the far registry (the proxy shares this process's clock). */
 async function once(far: LatencyProxy, verify: Verify, ref: string): Promise<Seen> {
   const from = far.log.length;
@@ -61,24 +41,37 @@ async function once(far: LatencyProxy, verify: Verify, ref: string): Promise<See
   await sleep(2 * RTT_MS + 100); // abandoned requests still land
   const got = far.log.slice(from);
   const groups = byRound(got);
-  const codes = groups.map((g) => g.map(code).join('+')).join(' → ');
+  const codes = groups.map((g) => g.map(exchangeCode).join('+')).join(' → ');
   const outside = ms - covered(got, t0, t0 + ms);
   return { ms, outside, rounds: groups.length, requests: got.length, codes };
 }
 
-function rttRow(label: string, round: number, name: PeerName, seen: Seen[]) {
+/** `cell`: the row's label and the sequential rounds its data forces (bench/rtt.ts). */
+function rttRow(
+  cell: { label: string; forced: number },
+  round: number,
+  name: PeerName,
+  seen: Seen[],
+) {
   const distinct = (f: (x: Seen) => number): string => [...new Set(seen.map(f))].join(' or ');
   const m = median(seen.map((x) => x.ms));
   const floor = Math.min(...seen.map((x) => x.rounds)) * RTT_MS;
   const max = Math.max(...seen.map((x) => x.ms));
   const [rounds, requests] = [distinct((x) => x.rounds), distinct((x) => x.requests)];
   const outside = median(seen.map((x) => x.outside));
-  const cells = [num(m), num(max), rounds, requests, num(m - floor), num(outside)];
-  return [label, round, LABEL[name], ...cells, seen[0]!.codes];
+  const cells = [num(m), num(max), rounds, cell.forced, requests, num(m - floor), num(outside)];
+  return [cell.label, round, LABEL[name], ...cells, seen[0]!.codes];
 }
 
+/** Median ms per `label` and server, one value per round, for the figures. */
+type Medians = Map<string, Record<PeerName, number[]>>;
+
 /** One registry kind and auth mode: every server, digest and tag references, two rounds. */
-async function rttRows(kind: RegistryKind, auth: RegistryAuth): Promise<(string | number)[][]> {
+async function rttRows(
+  kind: RegistryKind,
+  auth: RegistryAuth,
+  medians: Medians,
+): Promise<(string | number)[][]> {
   const b = await setupBench(kind, auth);
   const far = await farRegistry(b, RTT_MS);
   const rows: (string | number)[][] = [];
@@ -98,7 +91,10 @@ async function rttRows(kind: RegistryKind, auth: RegistryAuth): Promise<(string 
               seen.push(await once(far, verify, via(b, r, far.host)));
             }
             const label = `${kind}, ${auth === 'none' ? 'no auth' : auth}, ${ref}`;
-            rows.push(rttRow(label, round, name, seen));
+            rows.push(rttRow({ label, forced: forcedRounds(ref, auth, false) }, round, name, seen));
+            const m = medians.get(label) ?? { ours: [], ratify: [] };
+            m[name][round - 1] = median(seen.map((x) => x.ms));
+            medians.set(label, m);
           }
         }),
       ),
@@ -110,10 +106,19 @@ async function rttRows(kind: RegistryKind, auth: RegistryAuth): Promise<(string 
   return rows;
 }
 
-export async function rttPart(kinds: RegistryKind[]): Promise<string> {
+export async function rttPart(kinds: RegistryKind[], figures: Figures): Promise<string> {
   const rows: (string | number)[][] = [];
+  const medians: Medians = new Map();
   for (const kind of kinds)
-    for (const auth of ['none', 'bearer'] as const) rows.push(...(await rttRows(kind, auth)));
+    for (const auth of ['none', 'bearer'] as const)
+      rows.push(...(await rttRows(kind, auth, medians)));
+  for (const [label, m] of medians)
+    figures.push({
+      name: `cold admission at ${RTT_MS} ms RTT (${label}, median)`,
+      unit: 'ms',
+      ...m,
+      rule: { kind: 'ratio-max', max: 0.7 },
+    });
   return table(
     [
       '<registry, auth, reference',
@@ -122,6 +127,7 @@ export async function rttPart(kinds: RegistryKind[]): Promise<string> {
       'median ms',
       'max ms',
       'sequential rounds',
+      'rounds forced by data',
       'requests',
       `median − rounds × ${RTT_MS} ms`,
       'median ms outside registry exchanges',

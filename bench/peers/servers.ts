@@ -69,7 +69,8 @@ async function accepts(port: number): Promise<boolean> {
   });
 }
 
-const admissionBody = (refs: string[]): Body => {
+/** An AdmissionReview of a Pod running `refs`, its uid left as the slot. */
+export const admissionBody = (refs: string[]): Body => {
   const marker = '__PEERS_UID__';
   const [prefix = '', suffix = ''] = JSON.stringify(podReview({ images: refs, uid: marker })).split(
     marker,
@@ -77,7 +78,8 @@ const admissionBody = (refs: string[]): Body => {
   return { prefix, suffix };
 };
 
-const providerBody = (refs: string[]): Body => ({
+/** Gatekeeper's external-data ProviderRequest: the keys are the image references. */
+export const providerBody = (refs: string[]): Body => ({
   prefix: JSON.stringify({
     apiVersion: 'externaldata.gatekeeper.sh/v1alpha1',
     kind: 'ProviderRequest',

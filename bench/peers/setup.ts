@@ -117,7 +117,12 @@ export const via = (b: PeerBench, ref: string, host: string): string =>
  * credentials, the notation verifier with the same trust policy document and root, and the
  * config policy (any notation signature that verifies). Its verdict cache is a `serve` flag.
  */
-export function writeRatifyConfig(b: PeerBench, name: string): string {
+export function writeRatifyConfig(
+  b: Pick<PeerBench, 'dir' | 'credentialsPath' | 'rootPath' | 'policy'> & {
+    registry: Pick<Registry, 'credentials'>;
+  },
+  name: string,
+): string {
   const localCache = makeWorkdir(`ratify-oras-cache-${name}`);
   const config = {
     executor: {},

@@ -7,10 +7,15 @@ import { rssBytes } from './proc.js';
 import { LABEL, SERVER_CPU, withPeer, type PeerName } from './servers.js';
 import type { PeerBench } from './setup.js';
 import { withClient } from './client.js';
+import type { Figures } from './targets.js';
 
-const STARTS = env('BENCH_PEERS_STARTS', 6);
+const STARTS = env('BENCH_PEERS_STARTS', 6, 2);
 
-export async function startupPart(b: PeerBench, image: PushedImage): Promise<string> {
+export async function startupPart(
+  b: PeerBench,
+  image: PushedImage,
+  figures: Figures,
+): Promise<string> {
   const listening: Record<PeerName, number[]> = { ours: [], ratify: [] };
   const first: Record<PeerName, number[]> = { ours: [], ratify: [] };
   const rss: Record<PeerName, number[]> = { ours: [], ratify: [] };
@@ -24,6 +29,13 @@ export async function startupPart(b: PeerBench, image: PushedImage): Promise<str
       }),
     );
   for (let k = 0; k < STARTS; k++) for (const name of ORDER[k % 2]!) await once(k, name);
+  figures.push({
+    name: 'first request after start (spawn → first verification answered, median)',
+    unit: 'ms',
+    ours: [median(first.ours)],
+    ratify: [median(first.ratify)],
+    rule: { kind: 'abs-max', max: 50 },
+  });
   const range = (v: number[]): string =>
     `${num(median(v))} (${num(Math.min(...v))}–${num(Math.max(...v))})`;
   const rows = (['ours', 'ratify'] as const).map((name) => [

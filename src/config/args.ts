@@ -10,7 +10,11 @@ import { SERVE_FLAGS, VERIFY_FLAGS } from './flags.js';
 import { defaultKubeconfig, isNamespaceName, podNamespace } from './kube-settings.js';
 import { notationPaths, type Env } from './notation-dir.js';
 import { proxySettings } from './proxy-settings.js';
-import { selfManagedTlsSettings, TLS_SECRET_FLAG_NAMES } from './tls-settings.js';
+import {
+  selfManagedTlsSettings,
+  TLS_SECRET_FLAG_NAMES,
+  type SelfManagedTlsSettings,
+} from './tls-settings.js';
 import { maxExceptionMs, TENANCY_FLAG_NAMES } from './tenancy-settings.js';
 import { VISIBILITY_FLAG_NAMES, visibilitySettings } from './visibility-settings.js';
 import {
@@ -189,13 +193,7 @@ function policySettings(layers: Layers, env: Env): FilePolicySettings | Kubernet
         'neither KUBECONFIG nor HOME is set)',
       { path: '--kubeconfig' },
     );
-  // Self-managed TLS (issue 19): the serving pair from a Secret, not from files.
-  const selfManagedTls = selfManagedTlsSettings(layers);
-  const files = layers.raw('tls-cert') ?? layers.raw('tls-key');
-  if (selfManagedTls && files)
-    throw new ConfigError(files.code, `${files.from} and --tls-secret exclude each other`, {
-      path: files.from,
-    });
+  const selfManagedTls = selfManagedTlsOf(layers);
   return {
     policySource: 'kubernetes',
     ...(kubeconfig !== undefined && { kubeconfig }),
@@ -205,6 +203,17 @@ function policySettings(layers: Layers, env: Env): FilePolicySettings | Kubernet
     maxExceptionMs: maxExceptionMs(layers),
     ...(selfManagedTls && { selfManagedTls }),
   };
+}
+
+/** Self-managed TLS (issue 19): the serving pair from a Secret, so not from files as well. */
+function selfManagedTlsOf(layers: Layers): SelfManagedTlsSettings | undefined {
+  const settings = selfManagedTlsSettings(layers);
+  const files = layers.raw('tls-cert') ?? layers.raw('tls-key');
+  if (settings && files)
+    throw new ConfigError(files.code, `${files.from} and --tls-secret exclude each other`, {
+      path: files.from,
+    });
+  return settings;
 }
 
 const keepAlive = str((text) => {

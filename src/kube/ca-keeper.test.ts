@@ -1,7 +1,14 @@
 import { X509Certificate, createPrivateKey, randomBytes, webcrypto } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import * as x509 from '../verify/x509/peculiar.js';
-import { bundleOf, parseCertificates, type Pair, type TlsState } from './ca-material.js';
+import {
+  bundleOf,
+  MAX_ENTRY_BYTES,
+  parseCertificates,
+  readTlsState,
+  type Pair,
+  type TlsState,
+} from './ca-material.js';
 import {
   createCaKeeper,
   TlsSecretMissingError,
@@ -255,6 +262,93 @@ describe('createCaKeeper', () => {
       expect(after.serving!.cert).not.toBe(other.cert);
       expect(new X509Certificate(after.serving!.cert).checkHost(NAMES[0]!)).toBe(NAMES[0]);
       expect(configs.history).toHaveLength(1);
+    });
+  });
+});
+
+// The attacker's view: a namespaced user who can patch the Secret (not the cluster-scoped
+// webhook configurations), or someone who edits a configuration's caBundle.
+describe('createCaKeeper (attacker)', () => {
+  /** A first install by one keeper; the Secret and caBundles it left. */
+  async function installed() {
+    const clock = { t: T0 };
+    const secret = memoryStore(clock);
+    const configs = memoryTargets(clock);
+    await keeperFor(clock, secret.store, configs.targets).reconcile();
+    return { clock, secret, configs, first: secret.state()! };
+  }
+
+  async function overwrite(secret: ReturnType<typeof memoryStore>, next: TlsState) {
+    const { state, resourceVersion } = (await secret.store.read())!;
+    await secret.store.write(state, next, resourceVersion);
+  }
+
+  const everPublished = (configs: ReturnType<typeof memoryTargets>, ca: Pair) =>
+    configs.history.some((b) => b.value.includes(ca.cert.trim())) ||
+    configs.bundles.some((b) => b.includes(ca.cert.trim()));
+
+  describe('when another keeper takes the Lease over a Secret whose CA the caBundle trusts', () => {
+    it('returns the same CA and pair (a handover is not a rotation)', async () => {
+      const { clock, secret, configs, first } = await installed();
+      clock.t += 60_000;
+      await keeperFor(clock, secret.store, configs.targets).reconcile();
+      expect(secret.state()!.ca).toEqual(first.ca);
+      expect(secret.state()!.serving).toEqual(first.serving);
+      expect(configs.history).toHaveLength(1);
+    });
+  });
+
+  describe('when the Secret gets a CA and a pair someone else made (no caBundle trusts them)', () => {
+    it('returns a CA of its own in place of the planted one, which no caBundle ever carries', async () => {
+      const { clock, secret, configs, first } = await installed();
+      const planted = await ISSUER.newCa(new Date(T0), 365 * DAY);
+      const pair = await ISSUER.newServing(planted, NAMES, new Date(T0), new Date(T0 + DAY));
+      await overwrite(secret, { ...first, ca: planted, serving: pair });
+      clock.t += 60_000;
+      // A new Lease holder (it made nothing itself) and the old one behave alike.
+      await keeperFor(clock, secret.store, configs.targets).reconcile();
+      const after = secret.state()!;
+      expect(after.ca!.cert).not.toBe(planted.cert);
+      expect(after.serving!.cert).not.toBe(pair.cert);
+      expect(everPublished(configs, planted)).toBe(false);
+      // What the cluster trusted before stays in the bundle while the new CA takes over.
+      expect(cas(configs.bundles[0]!)).toEqual([...cas(after.ca!.cert), ...cas(first.ca!.cert)]);
+    });
+  });
+
+  describe('when the Secret gets a planted CA among the previous ones', () => {
+    it('returns it dropped, never published', async () => {
+      const { clock, secret, configs, first } = await installed();
+      const planted = await ISSUER.newCa(new Date(T0), 365 * DAY);
+      await overwrite(secret, { ...first, previous: [planted.cert] });
+      clock.t += 60_000;
+      await keeperFor(clock, secret.store, configs.targets).reconcile();
+      expect(secret.state()!.previous).toEqual([]);
+      expect(everPublished(configs, planted)).toBe(false);
+    });
+  });
+
+  describe('when someone adds a CA to a caBundle', () => {
+    it('returns the bundle written back without it at the next pass', async () => {
+      const { clock, secret, configs, first } = await installed();
+      const planted = await ISSUER.newCa(new Date(T0), 365 * DAY);
+      configs.set(`${first.ca!.cert}${planted.cert}`);
+      clock.t += 60_000;
+      await keeperFor(clock, secret.store, configs.targets).reconcile();
+      expect(configs.bundles).toEqual([first.ca!.cert, first.ca!.cert]);
+      expect(secret.state()!.ca).toEqual(first.ca);
+    });
+  });
+
+  describe('when the Secret gets a CA larger than MAX_ENTRY_BYTES', () => {
+    it('returns it read as absent (so replaced), and one within the bound read', () => {
+      const b64 = (n: number) => Buffer.from('A'.repeat(n)).toString('base64');
+      const huge = b64(MAX_ENTRY_BYTES + 3);
+      expect(readTlsState({ 'ca.crt': huge, 'ca.key': huge }, {})).toEqual({ previous: [] });
+      const fits = b64(MAX_ENTRY_BYTES);
+      expect(readTlsState({ 'ca.crt': fits, 'ca.key': fits }, {}).ca?.cert).toHaveLength(
+        MAX_ENTRY_BYTES,
+      );
     });
   });
 });

@@ -4,6 +4,7 @@
 // resync period, which also catches a caBundle someone else reverted). Every write is a merge
 // patch with the resourceVersion it read, so a second writer (a Lease holder that has not yet
 // noticed it lost the Lease) gets a 409 instead of overwriting, and the next pass reads again.
+import { X509Certificate } from 'node:crypto';
 import { httpStatus } from './api-error.js';
 import { createBackoff } from './backoff.js';
 import type { Pair, TlsState } from './ca-material.js';
@@ -62,6 +63,8 @@ export class TlsSecretMissingError extends Error {
 
 const MAX_STEPS = 8;
 const MIN_DELAY_MS = 100;
+/** CAs this keeper remembers making (one per rotation; a few cover any pass in flight). */
+const MAX_ISSUED = 8;
 
 /** Creates a keeper; it does nothing until `start()`. */
 export function createCaKeeper(options: CaKeeperOptions): CaKeeper {
@@ -73,6 +76,13 @@ export function createCaKeeper(options: CaKeeperOptions): CaKeeper {
   let timer: NodeJS.Timeout | undefined;
   let running: Promise<void> | undefined;
   let again = false;
+  // Fingerprints of the CAs made here: the plan trusts a CA of the Secret that no caBundle
+  // carries yet only when it is one of these (anything else may have been planted).
+  const issued = new Set<string>();
+  const remember = (ca: Pair): void => {
+    issued.add(new X509Certificate(ca.cert).fingerprint256);
+    if (issued.size > MAX_ISSUED) issued.delete(issued.values().next().value!);
+  };
 
   const report = (err: unknown): void => {
     try {
@@ -88,8 +98,11 @@ export function createCaKeeper(options: CaKeeperOptions): CaKeeper {
     switch (step.kind) {
       case 'new-ca': {
         const ca = await options.issuer.newCa(at, options.caValidityMs);
-        const { bundlePublishedAt: _, ...rest } = state;
-        return { ...rest, ca, previous: step.previous };
+        remember(ca);
+        // A new bundle: not published until the publish step says so.
+        const next: TlsState = { ...state, ca, previous: step.previous };
+        delete next.bundlePublishedAt;
+        return next;
       }
       case 'issue-serving': {
         const notAfter = new Date(at.getTime() + options.certValidityMs);
@@ -112,7 +125,8 @@ export function createCaKeeper(options: CaKeeperOptions): CaKeeper {
     for (let i = 0; i < MAX_STEPS && !halted(); i++) {
       const read = await options.store.read();
       if (!read) throw new TlsSecretMissingError('the TLS Secret does not exist');
-      const step = planStep(read.state, await options.targets.read(), now(), options);
+      const published = await options.targets.read();
+      const step = planStep({ state: read.state, published, issued }, now(), options);
       if (step.kind === 'wait') return step.atMs;
       const next = await apply(step, read.state);
       try {

@@ -10,6 +10,15 @@ export const CA_KEY_KEY = 'ca.key';
 export const PREVIOUS_KEY = 'previous-ca.crt';
 export const CERT_KEY = 'tls.crt';
 export const KEY_KEY = 'tls.key';
+/**
+ * The most read from one entry of the Secret, decoded (a P-256 certificate or key is under 1 KiB;
+ * previous-ca.crt holds a few): a larger one is treated as absent, so the keeper replaces it and
+ * whoever can write the Secret cannot make every replica parse a megabyte on each change.
+ */
+export const MAX_ENTRY_BYTES = 16_384;
+/** The most read from one caBundle of a webhook configuration (a few CAs, and room to spare). */
+export const MAX_BUNDLE_BYTES = 65_536;
+
 /** When the webhook configurations last got this Secret's bundle (ca.crt + previous-ca.crt). */
 export const BUNDLE_PUBLISHED = 'notary-admission.dev/bundle-published';
 /** When the serving pair now in the Secret was issued. */
@@ -51,7 +60,9 @@ export function parseCertificates(text: string): X509Certificate[] {
 
 const text = (data: Record<string, string> | undefined, key: string): string | undefined => {
   const value = data?.[key];
-  return value === undefined ? undefined : Buffer.from(value, 'base64').toString('utf8');
+  // base64: 4 characters for 3 bytes; checked before decoding.
+  if (value === undefined || value.length > Math.ceil(MAX_ENTRY_BYTES / 3) * 4) return undefined;
+  return Buffer.from(value, 'base64').toString('utf8');
 };
 
 const time = (value: string | undefined): number | undefined => {

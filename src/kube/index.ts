@@ -89,7 +89,7 @@ export {
   type Pair,
   type TlsState,
 } from './ca-material.js';
-export { MAX_PREVIOUS, planStep, type PlanPolicy, type Step } from './ca-plan.js';
+export { MAX_PREVIOUS, planStep, type PlanInput, type PlanPolicy, type Step } from './ca-plan.js';
 export {
   createCaKeeper,
   TlsSecretMissingError,

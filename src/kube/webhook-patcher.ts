@@ -14,6 +14,7 @@ import {
 import { abortable } from './abortable.js';
 import { httpStatus } from './api-error.js';
 import type { CaBundleTargets } from './ca-keeper.js';
+import { MAX_BUNDLE_BYTES } from './ca-material.js';
 
 const CALL_TIMEOUT_MS = 5_000;
 const FIELD_MANAGER = 'notary-admission';
@@ -95,7 +96,11 @@ export function webhookPatcher(kubeConfig: KubeConfig, names: WebhookNames): CaB
   };
 }
 
-/** A caBundle as client-node hands it over: base64 text (or nothing). */
+/**
+ * A caBundle as client-node hands it over: base64 text (or nothing). One larger than
+ * MAX_BUNDLE_BYTES reads as empty: it is not ours, so it is overwritten, and never parsed.
+ */
 function decode(caBundle: string | undefined): string {
-  return caBundle === undefined ? '' : Buffer.from(caBundle, 'base64').toString('utf8');
+  if (caBundle === undefined || caBundle.length > Math.ceil(MAX_BUNDLE_BYTES / 3) * 4) return '';
+  return Buffer.from(caBundle, 'base64').toString('utf8');
 }

@@ -116,10 +116,9 @@ function neither(
   dct: DctOutcome & { verified: false },
   server: string,
 ) {
-  const d = {
-    code: dct.failure.code,
-    reason: `Docker Content Trust (${server}): ${dct.failure.reason}`,
-  };
+  // verifyDct names the server for the CLI; the clause names it once.
+  const own = dct.failure.reason.replace(`Notary server ${server}: `, '');
+  const d = { code: dct.failure.code, reason: `Docker Content Trust (${server}): ${own}` };
   const n = { code: notation.code, reason: notation.reason };
   const clauses = notation.code === 'SIGNATURE_NOT_FOUND' ? [n, d] : [d, n];
   const inconclusive = notation.result === 'inconclusive' || dct.failure.result === 'inconclusive';

@@ -7,26 +7,41 @@ import { parseReference, repositoryName } from '../registry/index.js';
 import type { ImageInput, ImageVerdict } from './image-verdict.js';
 import { denies, layerVerdicts } from './layers.js';
 
-/** Who and when: the labels of the Pod (or pod template) under review, and now (epoch ms). */
+/**
+ * Who and when: the labels of the Pod (or pod template) under review, undefined when they cannot
+ * be read (then no exception covers it, whatever its selector), and now (epoch ms).
+ */
 export interface ExceptionContext {
-  labels: NamespaceLabels;
+  labels: NamespaceLabels | undefined;
   now: number;
 }
 
-/** Whether an excepted image names this reference (and the digest it resolved to). */
-function names(entry: ExceptedImage, image: string, digest: string | undefined): boolean {
-  let repository: string;
-  let ref: ReturnType<typeof parseReference>;
-  try {
-    ref = parseReference(image);
-    repository = repositoryName(ref);
-  } catch {
-    return false;
-  }
+type Parsed = { ref: ReturnType<typeof parseReference>; repository: string };
+
+/**
+ * Whether an excepted image names this reference. `verified`: the digests a layer verified
+ * (what /mutate may have pinned a tag to).
+ */
+function names(entry: ExceptedImage, at: Parsed, verified: readonly string[]): boolean {
+  const { ref, repository } = at;
   if (entry.repository !== undefined && entry.repository !== repository) return false;
-  if (entry.digest !== undefined) return entry.digest === (ref.digest ?? digest);
-  // By tag: the tag the Pod names (a pinned `tag@digest` still names it).
-  return entry.tag !== undefined && entry.tag === ref.tag;
+  // By digest: only a reference that names it. A tag that resolved to it now is pulled later by
+  // the kubelet as whatever the tag names then (/mutate pins no image it did not verify).
+  if (entry.digest !== undefined) return entry.digest === ref.digest;
+  if (entry.tag === undefined || entry.tag !== ref.tag) return false;
+  // By tag: the tag the Pod names. `tag@digest` pulls the digest, which the Pod's writer chose:
+  // any content of the repository. It counts only where /mutate can have pinned it, i.e. a layer
+  // verified that digest (the team's stricter rule denied it); otherwise name the digest.
+  return ref.digest === undefined || verified.includes(ref.digest);
+}
+
+function parsed(image: string): Parsed | undefined {
+  try {
+    const ref = parseReference(image);
+    return { ref, repository: repositoryName(ref) };
+  } catch {
+    return undefined; // unreadable: no exception names it
+  }
 }
 
 /** The exception in force now that covers this image for this Pod, if any. */
@@ -35,14 +50,13 @@ export function findException<I extends ImageInput>(
   exceptions: readonly PolicyException[],
   context: ExceptionContext,
 ): PolicyException | undefined {
-  const digest = layerVerdicts(verdict)
-    .map((v) => ('digest' in v ? v.digest : undefined))
-    .find((d) => d !== undefined);
+  const { labels, now } = context;
+  const at = parsed(verdict.image.image);
+  if (!at || labels === undefined) return undefined;
+  const verified = layerVerdicts(verdict).flatMap((v) => (v.kind === 'verified' ? [v.digest] : []));
   return exceptions.find(
     (e) =>
-      context.now < e.expiresAt &&
-      e.covers(context.labels) &&
-      e.images.some((entry) => names(entry, verdict.image.image, digest)),
+      now < e.expiresAt && e.covers(labels) && e.images.some((entry) => names(entry, at, verified)),
   );
 }
 

@@ -233,8 +233,11 @@ export function createImageVerifier(options: ImageVerifierOptions): VerifyImage 
         result.source === 'hit',
       );
     } catch (err) {
-      if (scope.signal.aborted)
-        return abandoned(image, admission, { registry: ref.registry, digest });
+      // A policy with `dct` may have been waiting on its Notary server rather than the registry.
+      const waited = requirements.dct
+        ? `${ref.registry} or Notary server ${requirements.dct.server}`
+        : ref.registry;
+      if (scope.signal.aborted) return abandoned(image, admission, { registry: waited, digest });
       // A bug or an unexpected library error: fail closed, never cached, details in the logs.
       return {
         kind: 'inconclusive',

@@ -66,9 +66,24 @@ describe('RegistryClient per-origin state', () => {
       expect([referrers(), tags()]).toEqual([1, 2]); // still believed: tag schema straight away
       clock.t += 1;
       await c.listSignatures(ref, SUBJECT);
-      expect([referrers(), tags()]).toEqual([2, 2]); // probed again, and the API answered
+      // Probed again, the tag schema asked beside it (not after its 404); the API answered.
+      expect([referrers(), tags()]).toEqual([2, 3]);
       await c.listSignatures(ref, SUBJECT);
-      expect([referrers(), tags()]).toEqual([3, 2]);
+      expect([referrers(), tags()]).toEqual([3, 3]); // the API alone from then on
+    });
+  });
+
+  describe('when a burst of calls probes the referrers API again once the verdict expired', () => {
+    it('returns their listings with one tag-schema request beside the API, not one each', async () => {
+      const clock = { t: 1_000_000 };
+      const c = client({ now: () => clock.t });
+      const ref = parseReference(`${host}/app@${SUBJECT}`);
+      await c.listSignatures(ref, SUBJECT);
+      expect([referrers(), tags()]).toEqual([1, 1]); // a cold client: the API, then the tag
+      upgraded = true;
+      clock.t += REFERRERS_VERDICT_TTL_MS;
+      await Promise.all(Array.from({ length: 8 }, () => c.listSignatures(ref, SUBJECT)));
+      expect([referrers(), tags()]).toEqual([9, 2]);
     });
   });
 

@@ -23,7 +23,7 @@ import {
 } from './media-types.js';
 import { OriginStates, referrersVerdicts } from './origin-state.js';
 import { apiHost, type ImageReference } from './reference.js';
-import { referrersByApi, referrersByTag, type RegistryGet } from './referrers.js';
+import { referrersAtOnce, referrersByApi, referrersByTag, type RegistryGet } from './referrers.js';
 import {
   checkReferrerManifest,
   partitionReferrers,
@@ -76,9 +76,10 @@ export class RegistryClient {
   readonly #now: () => number;
   /**
    * Registries that answered 404 to the referrers API: straight to the tag schema until the
-   * verdict expires (REFERRERS_VERDICT_TTL_MS) and the API is probed again.
+   * verdict expires (REFERRERS_VERDICT_TTL_MS) and the API is probed again, the tag schema
+   * asked beside it (`#referrers`).
    */
-  readonly #noReferrersApi: ReturnType<typeof referrersVerdicts>;
+  readonly #referrersApi: ReturnType<typeof referrersVerdicts>;
 
   constructor(options: RegistryClientOptions = {}) {
     this.#now = options.now ?? Date.now;
@@ -95,7 +96,7 @@ export class RegistryClient {
       now: this.#now,
       states,
     });
-    this.#noReferrersApi = referrersVerdicts(states, (registry) => this.#origin(registry));
+    this.#referrersApi = referrersVerdicts(states, (registry) => this.#origin(registry));
   }
 
   /**
@@ -199,12 +200,34 @@ export class RegistryClient {
       ...(artifactType !== undefined && { artifactType }),
       maxPages: this.#limits.pages,
     };
-    let list = this.#noReferrersApi.has(ref.registry) ? undefined : await referrersByApi(req);
-    if (list === undefined) {
-      this.#noReferrersApi.add(ref.registry);
-      list = await referrersByTag(req);
+    const verdicts = this.#referrersApi;
+    const known = verdicts.of(ref.registry);
+    if (known === 'none') return referrersByTag(req);
+    if (known === 'expired' && verdicts.claim(ref.registry)) {
+      // Found without the API before: probed again with the tag schema asked beside it, not
+      // after its 404 (referrersAtOnce). Left to finish when the API answers (an abort would
+      // retire the origin's pool), never past the call's deadline. A client that knows nothing
+      // of the registry asks the API alone: a registry that is down or limiting gets no more
+      // calls from us than one request per listing.
+      try {
+        const left = Math.max(0, d.deadline - this.#now());
+        const signal = AbortSignal.any([d.signal, AbortSignal.timeout(left)]);
+        const tagReq = { ...req, get: this.#getter(ref, { ...d, signal }) };
+        const { listed, api } = await referrersAtOnce(req, tagReq);
+        if (api) verdicts.sawApi(ref.registry);
+        else verdicts.add(ref.registry);
+        return listed;
+      } finally {
+        verdicts.release(ref.registry);
+      }
     }
-    return list;
+    const listed = await referrersByApi(req);
+    if (listed !== undefined) {
+      verdicts.sawApi(ref.registry);
+      return listed;
+    }
+    verdicts.add(ref.registry);
+    return referrersByTag(req);
   }
 
   /** The signature manifest's one envelope layer, checked against its digest and size. */

@@ -107,3 +107,34 @@ describe('referrersVerdicts', () => {
     });
   });
 });
+
+describe('referrersVerdicts.of and claim', () => {
+  describe('when the registry was found without the API and the verdict expired', () => {
+    it('returns unknown, none, then expired; one call at a time may claim the probe', () => {
+      const c = clock();
+      const states = new OriginStates({ now: c.now });
+      const verdicts = referrersVerdicts(states, (r) => `https://${r}`);
+      expect(verdicts.of('old.example')).toBe('unknown');
+      verdicts.add('old.example');
+      expect(verdicts.of('old.example')).toBe('none');
+      c.t += REFERRERS_VERDICT_TTL_MS;
+      expect(verdicts.of('old.example')).toBe('expired');
+      expect(verdicts.claim('old.example')).toBe(true);
+      expect(verdicts.claim('old.example')).toBe(false);
+      verdicts.release('old.example');
+      expect(verdicts.claim('old.example')).toBe(true);
+    });
+  });
+
+  describe('when a probe finds the API', () => {
+    it('returns unknown: the API alone from then on', () => {
+      const c = clock();
+      const states = new OriginStates({ now: c.now });
+      const verdicts = referrersVerdicts(states, (r) => `https://${r}`);
+      verdicts.add('r.example');
+      c.t += REFERRERS_VERDICT_TTL_MS;
+      verdicts.sawApi('r.example');
+      expect(verdicts.of('r.example')).toBe('unknown');
+    });
+  });
+});

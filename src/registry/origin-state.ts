@@ -18,6 +18,8 @@ export interface OriginState {
   challenge: Challenge | undefined;
   /** Until this time the registry is taken to have no referrers API (tag schema straight away). */
   noReferrersApiUntil: number;
+  /** A call is asking the API and the tag schema at once: others ask one after the other. */
+  referrersProbing: boolean;
   /** Last use, for idle expiry and least-recently-used eviction. */
   lastUsed: number;
 }
@@ -82,6 +84,7 @@ export class OriginStates {
       holdUntil: 0,
       challenge: undefined,
       noReferrersApiUntil: 0,
+      referrersProbing: false,
       lastUsed: this.#o.now(),
     };
     this.#states.set(origin, state);
@@ -119,21 +122,48 @@ export class OriginStates {
 }
 
 /**
- * "This registry has no referrers API", believed for `ttlMs` from the probe that found it: the
- * client's `#noReferrersApi`. Adding it again while it is believed does not extend it, so a
- * registry in steady use is still probed again every `ttlMs`.
+ * What the client believes of a registry's referrers API: `none` ("no API", for `ttlMs` from the
+ * probe that found it; adding it again while believed does not extend it, so a registry in steady
+ * use is still probed again every `ttlMs`), `expired` (found without the API before: probed again
+ * with the tag schema asked beside it), or `unknown` (never found without it: the API first). Of
+ * the calls that find it expired, one at a time may `claim` the probe, so a burst sends one
+ * speculative tag-schema listing, not one each.
  */
 export function referrersVerdicts(
   states: OriginStates,
   originOf: (registry: string) => string,
   ttlMs: number = REFERRERS_VERDICT_TTL_MS,
-): { has(registry: string): boolean; add(registry: string): void } {
+): {
+  of(registry: string): 'none' | 'expired' | 'unknown';
+  has(registry: string): boolean;
+  add(registry: string): void;
+  sawApi(registry: string): void;
+  claim(registry: string): boolean;
+  release(registry: string): void;
+} {
+  const until = (registry: string): number =>
+    states.find(originOf(registry))?.noReferrersApiUntil ?? 0;
+  const has = (registry: string): boolean => until(registry) > states.now();
   return {
-    has: (registry) => (states.find(originOf(registry))?.noReferrersApiUntil ?? 0) > states.now(),
+    of: (registry) => (has(registry) ? 'none' : until(registry) > 0 ? 'expired' : 'unknown'),
+    has,
     add: (registry) => {
       const state = states.get(originOf(registry));
       if (state.noReferrersApiUntil <= states.now())
         state.noReferrersApiUntil = states.now() + ttlMs;
+    },
+    sawApi: (registry) => {
+      const state = states.find(originOf(registry));
+      if (state) state.noReferrersApiUntil = 0;
+    },
+    claim: (registry) => {
+      const state = states.get(originOf(registry));
+      if (state.referrersProbing) return false;
+      return (state.referrersProbing = true);
+    },
+    release: (registry) => {
+      const state = states.find(originOf(registry));
+      if (state) state.referrersProbing = false;
     },
   };
 }

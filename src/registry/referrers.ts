@@ -112,3 +112,20 @@ export async function referrersByTag(req: ReferrersRequest): Promise<OciDescript
     return [];
   }
 }
+
+/**
+ * The referrers API and the tag schema asked at once, for a registry found without the API whose
+ * verdict expired: the tag schema no longer waits for the API's 404, a round trip saved on
+ * registries still without it. `tagReq` goes to the same origin with the same authorisation and caps; its answer
+ * counts only when the API says it is absent (an API error is the listing's error, as when asked
+ * one after the other). `api` says which one the listing came from.
+ */
+export async function referrersAtOnce(
+  req: ReferrersRequest,
+  tagReq: ReferrersRequest,
+): Promise<{ listed: OciDescriptor[]; api: boolean }> {
+  const byTag = referrersByTag(tagReq);
+  byTag.catch(() => undefined); // not needed when the API answers: never an unhandled rejection
+  const listed = await referrersByApi(req);
+  return listed !== undefined ? { listed, api: true } : { listed: await byTag, api: false };
+}

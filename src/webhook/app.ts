@@ -1,6 +1,8 @@
 // The Fastify edge: /validate and /mutate over HTTPS, health, load shedding and draining. It
 // never listens by itself (src/main.ts does), so tests can inject requests or bind port 0.
+import type { IncomingMessage } from 'node:http';
 import type { ServerOptions } from 'node:https';
+import type { Socket } from 'node:net';
 import Fastify, {
   LogController,
   type FastifyBaseLogger,
@@ -16,6 +18,17 @@ import type { ReviewHandler, WebhookKind } from './review.js';
 
 /** 7 MiB is what an UPDATE of two 3 MiB objects needs (controller-runtime); 8 MiB leaves room. */
 export const BODY_LIMIT = 8 * 1024 * 1024;
+
+/** No route declares a schema: without this, Fastify would load Ajv and fast-json-stringify. */
+function noSchemaCompiler(): never {
+  throw new Error('the webhook routes declare no schemas');
+}
+const NO_SCHEMAS = {
+  compilersFactory: {
+    buildValidator: () => noSchemaCompiler,
+    buildSerializer: () => noSchemaCompiler,
+  },
+};
 
 export interface AppOptions {
   handleReview: ReviewHandler;
@@ -50,6 +63,33 @@ function overloaded(body: unknown, webhook: WebhookKind) {
   });
 }
 
+/**
+ * Node's closeIdleConnections (forceCloseConnections 'idle') skips a connection that never carried
+ * a request, and Go clients such as the API server dial ahead and pool such connections: close()
+ * would wait for the client's idle timeout (90 s). Once closing, a connection still unused after
+ * a grace second is closed (one that carries a request meanwhile is answered as any other).
+ */
+const UNUSED_GRACE_MS = 1_000;
+
+function closeUnusedOnClose(app: FastifyInstance, https: boolean): void {
+  const unused = new Set<Socket>();
+  let closing = false;
+  const closeLater = (socket: Socket): void => {
+    setTimeout(() => unused.has(socket) && socket.destroy(), UNUSED_GRACE_MS).unref();
+  };
+  app.server.on(https ? 'secureConnection' : 'connection', (socket: Socket) => {
+    unused.add(socket);
+    socket.once('close', () => unused.delete(socket));
+    if (closing) closeLater(socket); // its handshake ended after close() began
+  });
+  app.server.on('request', (request: IncomingMessage) => unused.delete(request.socket));
+  app.addHook('preClose', (done) => {
+    closing = true;
+    unused.forEach(closeLater);
+    done();
+  });
+}
+
 /** Builds the webhook's Fastify instance with every route and hook. */
 export function buildApp(options: AppOptions): WebhookApp {
   const maxInFlight = options.maxInFlight ?? 512;
@@ -59,6 +99,11 @@ export function buildApp(options: AppOptions): WebhookApp {
     loggerInstance: options.logger,
     // Each review is logged once by the handler, with its verdicts; no per-request lines.
     logController: new LogController({ disableRequestLogging: true }),
+    // One logger for every request, not a child per request (issue 20: CPU per warm review);
+    // the review line names the review by its uid.
+    childLoggerFactory: (logger) => logger,
+    // Issue 20: start-up and memory at rest.
+    schemaController: NO_SCHEMAS,
     bodyLimit: BODY_LIMIT,
     keepAliveTimeout: options.keepAliveTimeoutMs ?? 120_000,
     requestTimeout: 30_000,
@@ -69,6 +114,7 @@ export function buildApp(options: AppOptions): WebhookApp {
   });
   // Slow-loris guard on headers (Kubernetes uses 32 s for ReadHeaderTimeout).
   app.server.headersTimeout = 32_000;
+  closeUnusedOnClose(app, options.https !== undefined);
 
   app.addHook('onSend', async (_request, reply) => {
     if (draining) void reply.header('connection', 'close');
@@ -77,7 +123,7 @@ export function buildApp(options: AppOptions): WebhookApp {
   app.setErrorHandler((error: FastifyError, request, reply) => {
     const status = error.statusCode ?? 500;
     if (status >= 500) {
-      request.log.error({ err: error }, 'request failed');
+      request.log.error({ err: error, reqId: request.id }, 'request failed');
       return reply
         .code(500)
         .send({ code: 'INTERNAL_ERROR' satisfies WebhookCode, message: 'internal error' });

@@ -18,19 +18,30 @@ describe('podLabelsOf', () => {
     });
   });
 
-  describe('when the labels cannot be read', () => {
-    it('returns none (a non-empty selector then covers nothing)', () => {
-      expect(
-        podLabelsOf({ kind: kind('Service'), object: { metadata: { labels: { a: 'b' } } } }),
-      ).toEqual({});
-      expect(podLabelsOf({ kind: kind('Pod'), object: { metadata: { labels: ['x'] } } })).toEqual(
+  describe('when the object has no labels', () => {
+    it('returns none', () => {
+      expect(podLabelsOf({ kind: kind('Pod'), object: { metadata: {} } })).toEqual({});
+      expect(podLabelsOf({ kind: kind('Deployment'), object: { spec: { template: {} } } })).toEqual(
         {},
       );
+    });
+  });
+
+  describe('when the labels cannot be read', () => {
+    it('returns undefined: unknown, which no exception covers (not even a DoesNotExist selector)', () => {
+      expect(
+        podLabelsOf({ kind: kind('Service'), object: { metadata: { labels: { a: 'b' } } } }),
+      ).toBeUndefined();
+      expect(
+        podLabelsOf({ kind: kind('Pod'), object: { metadata: { labels: ['x'] } } }),
+      ).toBeUndefined();
+      expect(podLabelsOf({ kind: kind('Deployment'), object: { spec: 'x' } })).toBeUndefined();
+    });
+
+    it('keeps the string-valued labels only', () => {
       expect(
         podLabelsOf({ kind: kind('Pod'), object: { metadata: { labels: { a: 1, b: 'c' } } } }),
-      ).toEqual({
-        b: 'c',
-      });
+      ).toEqual({ b: 'c' });
     });
   });
 });

@@ -40,6 +40,51 @@ describe('reviewEvents', () => {
     });
   });
 
+  describe('when the namespace layer denies what the cluster layer verified', () => {
+    it('returns one ImageDenied Event related to the NamespaceTrustPolicy, none for the cluster', () => {
+      const events = reviewEvents(request, [teamFailed('Deny')], []);
+      expect(events).toHaveLength(1);
+      expect(events[0]).toMatchObject({
+        reason: 'ImageDenied',
+        related: { kind: 'NamespaceTrustPolicy', namespace: 'team-a', name: 'signer' },
+      });
+      expect(events[0]!.note).toContain('[IDENTITY_UNTRUSTED]');
+    });
+  });
+
+  describe('when both layers warn', () => {
+    it('returns one ImageWarned Event per layer, each related to its own policy', () => {
+      const clusterWarned: ImageVerdict = {
+        kind: 'failed',
+        image: at,
+        digest: DIGEST,
+        admission: { policy: 'prod', action: 'Warn', onError: 'Deny' },
+        code: 'SIGNATURE_NOT_FOUND',
+        reason: 'no signature',
+        layer: 'cluster',
+      };
+      const both: ImageVerdict = { ...teamFailed('Warn'), also: clusterWarned };
+      const events = reviewEvents(request, [both], []);
+      expect(events.map((e) => [e.reason, e.related?.kind, e.related?.name])).toEqual([
+        ['ImageWarned', 'NamespaceTrustPolicy', 'signer'],
+        ['ImageWarned', 'TrustPolicy', 'prod'],
+      ]);
+    });
+  });
+
+  describe('when a dry run is excepted', () => {
+    it('returns no Event', () => {
+      const dry = parseAdmissionReview(
+        podReview({ namespace: 'team-a', name: 'api', dryRun: true }),
+      );
+      const excepted: ImageVerdict = {
+        ...teamFailed('Deny'),
+        exception: { namespace: 'team-a', name: 'hotfix', reason: 'INC-9', expiresAt: 0 },
+      };
+      expect(reviewEvents(dry, [excepted], [])).toEqual([]);
+    });
+  });
+
   describe('when an exception admitted a denied image', () => {
     it('returns one ImageExcepted Event related to the exception, with its reason', () => {
       const excepted: ImageVerdict = {

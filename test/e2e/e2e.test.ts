@@ -9,7 +9,11 @@ import { openKindEnvironment } from './driver/kind-environment.js';
 import { prepareWorld, runScenario, type World } from './driver/run-scenarios.js';
 import { loadScenarios } from './driver/scenario.js';
 
-const scenarios = loadScenarios();
+// E2E_ONLY=dct-window,… runs those scenarios after the two the others build on (docs/e2e.md).
+const only = process.env['E2E_ONLY']?.split(',').filter(Boolean);
+const scenarios = loadScenarios().filter(
+  (s) => !only || ['install', 'trust-config', ...only].includes(s.name),
+);
 
 /** A bare line where output is piped (CI); through vitest's console in a terminal, which it redraws. */
 function say(line: string): void {

@@ -20,7 +20,13 @@ export {
   type SignOptions,
   type VerifyOptions,
 } from './notation.js';
-export { notaryClient, startNotaryServer, type NotaryCli, type NotaryServer } from './notary.js';
+export {
+  notaryClient,
+  notaryRootCertificate,
+  startNotaryServer,
+  type NotaryCli,
+  type NotaryServer,
+} from './notary.js';
 export {
   orasAttach,
   orasCopy,

@@ -1,5 +1,5 @@
 // The real Notary v1 server and client (Docker Content Trust), built by test/tools/install.sh.
-import { writeFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { httpRequest } from './http.js';
 import { freePort, startProcess } from './process.js';
@@ -71,6 +71,19 @@ export interface NotaryCli {
   rotateRoot(gun: string): Promise<void>;
   /** `delete <gun> --remote`: the server forgets the GUN. */
   deleteRemote(gun: string): Promise<void>;
+}
+
+/** The root certificate (PEM) a publisher hands to operators, from its client's trust directory. */
+export function notaryRootCertificate(cli: NotaryCli, gun: string): string {
+  const file = path.join(cli.trustDir, 'tuf', gun, 'metadata', 'root.json');
+  const root = JSON.parse(readFileSync(file, 'utf8')) as {
+    signed: {
+      keys: Record<string, { keyval: { public: string } }>;
+      roles: { root: { keyids: string[] } };
+    };
+  };
+  const id = root.signed.roles.root.keyids[0]!;
+  return Buffer.from(root.signed.keys[id]!.keyval.public, 'base64').toString();
 }
 
 export function notaryClient(server: { url: string }): NotaryCli {

@@ -1,7 +1,5 @@
 // Docker Content Trust (Notary v1) verification against the real notary-server, with trust data
 // published by the real notary client for images pushed to the harness registry.
-import { readFileSync } from 'node:fs';
-import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { NotaryClient } from '../../src/registry/notary-v1.js';
 import {
@@ -14,6 +12,7 @@ import {
 } from '../../src/verify/tuf/index.js';
 import {
   notaryClient,
+  notaryRootCertificate,
   pushImage,
   startNotaryServer,
   startRegistry,
@@ -41,17 +40,7 @@ afterAll(async () => {
 
 /** The root certificate a publisher hands to operators: from its own trust directory. */
 function rootPin(cli: NotaryCli, gun: string): TufTrustStore {
-  const file = path.join(cli.trustDir, 'tuf', gun, 'metadata', 'root.json');
-  const root = JSON.parse(readFileSync(file, 'utf8')) as {
-    signed: {
-      keys: Record<string, { keyval: { public: string } }>;
-      roles: { root: { keyids: string[] } };
-    };
-  };
-  const id = root.signed.roles.root.keyids[0]!;
-  return createTufTrustStore([
-    Buffer.from(root.signed.keys[id]!.keyval.public, 'base64').toString(),
-  ]);
+  return createTufTrustStore([notaryRootCertificate(cli, gun)]);
 }
 
 interface Check {

@@ -78,6 +78,13 @@ const exception = (
   },
 });
 
+/** What a stale schema could let through: no podSelector at all. */
+const withoutSelector = (o: TrustPolicyExceptionObject): TrustPolicyExceptionObject => {
+  const spec: Partial<TrustPolicyExceptionSpec> = { ...o.spec };
+  delete spec.podSelector;
+  return { ...o, spec: spec as TrustPolicyExceptionSpec };
+};
+
 const tenancy = (over: Partial<TenancyState>): TenancyState => ({
   policies: [],
   stores: [],
@@ -171,6 +178,30 @@ describe('compileTenancy', () => {
     });
   });
 
+  describe('when a team policy adds user metadata and a required SBOM signed by itself', () => {
+    it('returns a Ready layer whose requirements carry both, the signer named <namespace>/<name>', () => {
+      const compiled = compileTenancy(
+        tenancy({
+          policies: [
+            nsPolicy('team-a', 'sbom', {
+              userMetadata: { team: 'a' },
+              requiredReferrers: [{ artifactType: 'application/spdx+json', signer: 'sbom' }],
+            }),
+          ],
+          stores: [nsStore('team-a', 'team')],
+        }),
+        CLUSTER,
+        OPTIONS,
+      );
+      expect(compiled.policies.get('team-a/sbom')).toMatchObject({ ready: true });
+      const requirements = compiled.layers.get('team-a')!.requirements?.('team-a/sbom');
+      expect(requirements?.signers[0]?.userMetadata).toEqual({ team: 'a' });
+      expect(requirements?.referrers).toEqual([
+        { artifactType: 'application/spdx+json', signer: 'team-a/sbom' },
+      ]);
+    });
+  });
+
   describe('when two team policies share a scope', () => {
     it('returns both ScopeConflict', () => {
       const compiled = compileTenancy(
@@ -223,6 +254,9 @@ describe('compileTenancy', () => {
         'InvalidSpec',
         exception('spelt', { images: [{ repository: 'Registry.Example.com/a', tag: '1' }] }),
       ],
+      ['InvalidSpec', withoutSelector(exception('unselective'))],
+      ['InvalidSpec', exception('reasonless', { reason: ' ' })],
+      ['InvalidSpec', exception('backdated', { expiresAt: '2026-11-22T09:00:00Z' })],
     ])('returns %s and no exception in force', (reason, object) => {
       const compiled = compile(object);
       expect(compiled.exceptionVerdicts.get(`team-a/${object.metadata.name}`)).toMatchObject({
@@ -230,6 +264,45 @@ describe('compileTenancy', () => {
         reason,
       });
       expect(compiled.exceptions.get('team-a')).toBeUndefined();
+    });
+  });
+
+  describe('when a team holds more exceptions and stores than allowed (decision 10)', () => {
+    const inB = <T extends { metadata: { namespace: string } }>(o: T): T => ({
+      ...o,
+      metadata: { ...o.metadata, namespace: 'team-b' },
+    });
+    const compiled = compileTenancy(
+      tenancy({
+        exceptions: [
+          ...Array.from({ length: 5_000 }, (_, i) => exception(`e${i}`)),
+          inB(exception('hotfix')),
+        ],
+        stores: [
+          ...Array.from({ length: 33 }, (_, i) => nsStore('team-a', i === 0 ? 'team' : `s${i}`)),
+          nsStore('team-b', 'team'),
+        ],
+        policies: [nsPolicy('team-a', 'signer'), nsPolicy('team-b', 'signer')],
+      }),
+      CLUSTER,
+      OPTIONS,
+    );
+
+    it('returns every one of its exceptions TooManyObjects, none in force there', () => {
+      expect(compiled.exceptions.get('team-a')).toBeUndefined();
+      expect(compiled.exceptionVerdicts.get('team-a/e4999')?.reason).toBe('TooManyObjects');
+      expect(compiled.exceptionVerdicts.get('team-a/e0')?.reason).toBe('TooManyObjects');
+    });
+
+    it('returns its stores TooManyObjects, so its policy naming one is not Ready', () => {
+      expect(compiled.stores.get('team-a/team')?.reason).toBe('TooManyObjects');
+      expect(compiled.policies.get('team-a/signer')?.ready).toBe(false);
+    });
+
+    it("leaves another namespace's exceptions, stores and policies as they are", () => {
+      expect(compiled.exceptions.get('team-b')?.map((e) => e.name)).toEqual(['hotfix']);
+      expect(compiled.stores.get('team-b/team')?.ready).toBe(true);
+      expect(compiled.policies.get('team-b/signer')?.ready).toBe(true);
     });
   });
 });

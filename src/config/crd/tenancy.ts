@@ -48,9 +48,14 @@ const EMPTY: CompiledTenancy = {
 function byNamespace<T extends { metadata: { namespace: string; name: string } }>(
   objects: readonly T[],
 ): Map<string, T[]> {
+  // Appended in place: a team may hold many objects (the bounds count them after this), and a
+  // copy per object would make every compile quadratic in them.
   const out = new Map<string, T[]>();
-  for (const o of objects)
-    out.set(o.metadata.namespace, [...(out.get(o.metadata.namespace) ?? []), o]);
+  for (const o of objects) {
+    const list = out.get(o.metadata.namespace);
+    if (list) list.push(o);
+    else out.set(o.metadata.namespace, [o]);
+  }
   for (const list of out.values())
     list.sort((a, b) =>
       a.metadata.name < b.metadata.name ? -1 : a.metadata.name > b.metadata.name ? 1 : 0,
@@ -173,7 +178,9 @@ function exceptionsOf(tenancy: TenancyState, options: TenancyOptions) {
       const compiled = compileException(o, { now: options.now, maxMs: options.maxExceptionMs });
       exceptionVerdicts.set(key, compiled.verdict);
       if (!compiled.exception) continue;
-      exceptions.set(namespace, [...(exceptions.get(namespace) ?? []), compiled.exception]);
+      const inForce = exceptions.get(namespace);
+      if (inForce) inForce.push(compiled.exception);
+      else exceptions.set(namespace, [compiled.exception]);
       nextExpiry = Math.min(nextExpiry ?? Infinity, compiled.exception.expiresAt);
     }
   }

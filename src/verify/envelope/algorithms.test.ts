@@ -5,7 +5,7 @@ import {
   sign,
   type KeyObject,
 } from 'node:crypto';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { issue, makeChain, type KeyAlg } from '../../../test/support/certs.js';
 import { ENVELOPE_FORMATS, signJws, signWithAlgorithm } from '../../../test/support/envelopes.js';
 import { integrityError } from '../../../test/support/matchers.js';
@@ -19,6 +19,9 @@ import {
   verifySignature,
 } from './algorithms.js';
 import { parseEnvelope } from './index.js';
+
+// RSA-3072/4096 key generation alone takes seconds on a busy shared core: a timeout, not a bug.
+vi.setConfig({ testTimeout: 60_000 });
 
 /** A certificate for any SubjectPublicKeyInfo, signed by a throwaway P-256 issuer. */
 async function certFor(publicKey: KeyObject | Buffer): Promise<x509.X509Certificate> {

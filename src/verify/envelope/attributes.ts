@@ -40,6 +40,8 @@ export interface DecodedEnvelope {
   headers: SignedHeaders;
   /** DER certificates, leaf first, from the (unsigned) chain header. */
   certificates: Uint8Array[];
+  /** Their DER hashes (derKey), when the decoder already knows them. */
+  certificateKeys?: string[];
   /** The exact bytes the signature covers. */
   signed: Uint8Array;
   signature: Uint8Array;

@@ -40,8 +40,8 @@ function checkAlgorithm(header: SignatureAlgorithm, key: SignatureAlgorithm): vo
 
 function verifyDecoded(decoded: DecodedEnvelope): EnvelopeContent {
   const { certificates } = decoded;
-  // Hashed once: the key of each certificate and of the chain in the bounded caches.
-  const keys = certificates.map((der) => derKey(der));
+  // Hashed once (or known by the decoder): each certificate's key in the bounded caches.
+  const keys = decoded.certificateKeys ?? certificates.map((der) => derKey(der));
   const decodeAt = (der: Uint8Array, i: number) =>
     decodeCertificate(der, keys[i]!, `${i + 1} of ${certificates.length}`);
   const key = publicKeyOf(decodeAt(certificates[0]!, 0));

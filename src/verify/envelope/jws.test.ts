@@ -107,6 +107,20 @@ describe('JWS envelopes', () => {
       expect(() => parse(Buffer.from(compact))).toThrow(integrityError('ENVELOPE_MALFORMED'));
     });
 
+    it('returns the envelope surrounded by the whitespace JSON allows', () => {
+      const text = ` \t\r\n${vector(E2E_ENVELOPE).toString('utf8')}\n `;
+      expect(parse(Buffer.from(text)).targetArtifact).toEqual(E2E_ARTIFACT);
+    });
+
+    it.each([
+      ['a form feed', '\f'],
+      ['a no-break space', '\u00a0'],
+      ['a byte order mark', '\ufeff'],
+    ])('throws ENVELOPE_MALFORMED for the envelope after %s (not JSON whitespace)', (_, space) => {
+      const text = `${space}${vector(E2E_ENVELOPE).toString('utf8')}`;
+      expect(() => parse(Buffer.from(text))).toThrow(integrityError('ENVELOPE_MALFORMED'));
+    });
+
     it('C-16 throws ENVELOPE_MALFORMED for general serialization', () => {
       const { payload, protected: p, header, signature } = e2e();
       const general = { payload, signatures: [{ protected: p, header, signature }] };
@@ -312,6 +326,26 @@ describe('JWS envelopes', () => {
       const x5c = typeof value === 'function' ? value() : value;
       const jws = craft({ unprotected: { x5c } });
       expect(() => parseJson(jws)).toThrow(integrityError('ENVELOPE_MALFORMED'));
+    });
+  });
+
+  describe('when the same certificate arrives in another envelope', () => {
+    it('returns the one parsed certificate for both', () => {
+      const first = parseJson(craft()).signerInfo.certificateChain;
+      const second = parseJson(craft({ payload: { ...E2E_ARTIFACT, size: 1 } })).signerInfo
+        .certificateChain;
+      expect(second[0]).toBe(first[0]);
+      expect(second[1]).toBe(first[1]);
+    });
+
+    it('C-34 throws ENVELOPE_MALFORMED for another spelling of a certificate seen before', () => {
+      parseJson(craft());
+      const text = Buffer.from(chain.leaf.der).toString('base64');
+      const spelled = `${text.slice(0, 64)}\n${text.slice(64)}`;
+      const x5c = [spelled, Buffer.from(chain.root.der).toString('base64')];
+      expect(() => parseJson(craft({ unprotected: { x5c } }))).toThrow(
+        integrityError('ENVELOPE_MALFORMED'),
+      );
     });
   });
 

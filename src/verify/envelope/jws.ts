@@ -1,6 +1,8 @@
 // JWS envelope (spec signature-envelope-jws.md): flattened JSON serialization only, with exactly
 // the members payload, protected, header and signature. The signature is checked over the
 // received `protected '.' payload` strings, never over a re-encoding.
+import { derKey } from '../x509/certificate.js';
+import { Lru } from '../x509/lru.js';
 import { jwsAlgorithm } from './algorithms.js';
 import {
   checkChainLength,
@@ -24,12 +26,22 @@ function isObject(value: unknown): value is JsonObject {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
 
-function parseJson(bytes: Uint8Array, what: string): unknown {
+function parseText(text: string, what: string): unknown {
   try {
-    return JSON.parse(utf8.decode(bytes));
+    return JSON.parse(text);
   } catch {
     throw malformed(`the JWS ${what} is not valid JSON`);
   }
+}
+
+function parseJson(bytes: Uint8Array, what: string): unknown {
+  let text: string;
+  try {
+    text = utf8.decode(bytes);
+  } catch {
+    throw malformed(`the JWS ${what} is not valid JSON`);
+  }
+  return parseText(text, what);
 }
 
 const BASE64URL = /^[A-Za-z0-9_-]*$/;
@@ -64,12 +76,13 @@ function fromBase64(value: unknown, what: string): Uint8Array {
 function readEnvelope(bytes: Uint8Array): JsonObject {
   let text: string;
   try {
-    text = utf8.decode(bytes).trim();
+    text = utf8.decode(bytes);
   } catch {
     throw malformed('the JWS envelope is not UTF-8 text');
   }
-  if (COMPACT.test(text)) throw malformed('JWS compact serialization is not supported');
-  const envelope = parseJson(bytes, 'envelope');
+  if (COMPACT.test(text.trim())) throw malformed('JWS compact serialization is not supported');
+  // The text decoded once, and parsed untrimmed: JSON allows less whitespace than trim() removes.
+  const envelope = parseText(text, 'envelope');
   if (!isObject(envelope)) throw malformed('the JWS envelope is not a JSON object');
   if ('signatures' in envelope) throw malformed('JWS general serialization is not supported');
   for (const member of Object.keys(envelope)) {
@@ -106,16 +119,34 @@ function readProtected(bytes: Uint8Array): { header: JsonObject; headers: Signed
   return { header, headers: { params, crit: readCrit(header['crit']), time: jwsTime } };
 }
 
+/**
+ * x5c entries already decoded, by their exact text: the same signer's chain arrives in every
+ * envelope, so each distinct certificate is decoded (and hashed) once. Only canonical base64
+ * is kept, which decodes to one DER only, so the text identifies the bytes. Bounded in count
+ * and in size (decision 10): certificates are 0.5–3 KiB, a longer entry is decoded each time.
+ */
+const x5cEntries = new Lru<{ der: Uint8Array; key: string }>(256);
+const MAX_KEPT_ENTRY = 8 * 1024;
+
+function certificateEntry(entry: unknown, i: number): { der: Uint8Array; key: string } {
+  const known = typeof entry === 'string' ? x5cEntries.get(entry) : undefined;
+  if (known) return known;
+  const der = fromBase64(entry, `x5c[${i}]`);
+  const decoded = { der, key: derKey(der) };
+  if ((entry as string).length <= MAX_KEPT_ENTRY) x5cEntries.set(entry as string, decoded);
+  return decoded;
+}
+
 function readUnprotected(
   header: unknown,
-): Pick<DecodedEnvelope, 'certificates' | 'timestampToken' | 'signingAgent'> {
+): Pick<DecodedEnvelope, 'certificates' | 'certificateKeys' | 'timestampToken' | 'signingAgent'> {
   if (!isObject(header)) throw malformed('the JWS "header" member is not a JSON object');
   const x5c = header['x5c'];
   if (!Array.isArray(x5c) || x5c.length === 0) {
     throw malformed('the JWS header has no certificate chain (x5c)');
   }
   checkChainLength(x5c.length);
-  const certificates = x5c.map((entry, i) => fromBase64(entry, `x5c[${i}]`));
+  const chain = x5c.map(certificateEntry);
   const token = header[TIMESTAMP_SIGNATURE];
   // The signing agent is informational: any spelling of its name, never validated (D17).
   const agent = Object.entries(header).find(
@@ -123,7 +154,8 @@ function readUnprotected(
       name.toLowerCase() === SIGNING_AGENT.toLowerCase() && typeof value === 'string',
   )?.[1] as string | undefined;
   return {
-    certificates,
+    certificates: chain.map((c) => c.der),
+    certificateKeys: chain.map((c) => c.key),
     ...(token !== undefined && { timestampToken: fromBase64(token, TIMESTAMP_SIGNATURE) }),
     ...(agent !== undefined && { signingAgent: agent }),
   };

@@ -22,7 +22,8 @@ export interface TufMetadataRequest {
  * `fetch` resolves `undefined` when the server says the file does not exist (404), and rejects
  * for anything else the way `RetrievalFailure` (../candidates.ts) says: a rejection with
  * `kind: 'availability'` leaves the verdict open; the verifier passes rejections through as
- * they are, so they never become "trusted".
+ * they are, so they never become "trusted" — except one with `code: 'TOO_LARGE'` for a file
+ * fetched by its signed length, which is that file's HASH_MISMATCH.
  */
 export interface TufMetadataSource {
   fetch(gun: string, request: TufMetadataRequest): Promise<Uint8Array | undefined>;
@@ -73,9 +74,25 @@ export async function fetchByMeta(
       { role },
     );
   const checksum = meta.sha256.toString('hex');
-  const body = await fetchBounded(s, { role, checksum, maxBytes: meta.length });
+  let body: Uint8Array | undefined;
+  try {
+    body = await fetchBounded(s, { role, checksum, maxBytes: meta.length });
+  } catch (err) {
+    // More bytes than the signed length are not the signed file, whoever noticed first (the
+    // source stops reading at maxBytes): the same verdict as one byte fewer, never a size bound.
+    const why = `${role}: more bytes than the ${meta.length} signed for`;
+    if (isOverLimit(err)) throw new TufError('HASH_MISMATCH', why, { role });
+    throw err;
+  }
   if (body !== undefined) checkMeta(body, meta, role);
   return body;
+}
+
+/** A rejection for a body over `maxBytes`: ours, or the source's (`code: 'TOO_LARGE'`, as src/registry's). */
+function isOverLimit(err: unknown): boolean {
+  return (
+    typeof err === 'object' && err !== null && (err as { code?: unknown }).code === 'TOO_LARGE'
+  );
 }
 
 export function checkMeta(body: Uint8Array, meta: FileMeta, role: TufRole): void {

@@ -126,6 +126,24 @@ describe('verifyTrustData', () => {
       await expect(verify()).rejects.toMatchObject(code('HASH_MISMATCH', 'snapshot'));
     });
 
+    it('throws HASH_MISMATCH for more bytes than the timestamp names, from a source that stops at them', async () => {
+      const name = [...repo.files.keys()].find((n) => n.startsWith('snapshot.'))!;
+      repo.files.set(name, Buffer.concat([repo.files.get(name)!, Buffer.from(' ')]));
+      // As src/registry's client: a body over maxBytes is a TOO_LARGE rejection, not bytes.
+      const stopping = {
+        fetch: async (gun: string, r: Parameters<MemoryTufRepo['fetch']>[1]) => {
+          const body = await repo.fetch(gun, r);
+          if (body && body.length > r.maxBytes)
+            throw Object.assign(new Error('over maxBytes'), { code: 'TOO_LARGE' });
+          return body;
+        },
+      };
+      await expect(verify({ source: stopping })).rejects.toMatchObject(
+        code('HASH_MISMATCH', 'snapshot'),
+      );
+      await expect(verify()).rejects.toMatchObject(code('HASH_MISMATCH', 'snapshot'));
+    });
+
     it('throws TOO_LARGE before fetching when the timestamp announces more than the bound', async () => {
       await expect(verify({ limits: { snapshotBytes: 100 } })).rejects.toMatchObject(
         code('TOO_LARGE', 'snapshot'),

@@ -5,7 +5,7 @@ import { describe, expect, it } from 'vitest';
 import { issue } from '../../../test/support/certs.js';
 import { nonMinimalLength, reencodeValidity } from '../../../test/support/reencode.js';
 import { VECTORS } from '../../../test/support/vectors.js';
-import type { Certificate} from './certificate.js';
+import type { Certificate } from './certificate.js';
 import { certificateFromDer, certificateOf } from './certificate.js';
 import { basicConstraints, extendedKeyUsage, keyUsage } from './extensions.js';
 import * as x509 from './peculiar.js';
@@ -109,6 +109,16 @@ describe('certificateFromDer', () => {
       input[10]! ^= 0xff;
       expect(certificateFromDer(Uint8Array.from(der))).toBe(first);
       expect(Buffer.from(first.der).equals(der)).toBe(true);
+    });
+  });
+
+  describe('when the certificate is larger than 8 KiB', () => {
+    it('returns a new parsed form each time: only real-sized certificates are kept', async () => {
+      const big = new x509.Extension('1.3.6.1.4.1.55555.1', false, new Uint8Array(9000));
+      const { der } = await issue({ extensions: [big] });
+      const first = certificateFromDer(der);
+      expect(first.fields.extensions.some((e) => e.oid === '1.3.6.1.4.1.55555.1')).toBe(true);
+      expect(certificateFromDer(der)).not.toBe(first);
     });
   });
 

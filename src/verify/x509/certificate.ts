@@ -78,8 +78,13 @@ export class Certificate {
 /** What the rules accept: this form, or a @peculiar/x509 certificate (read into it once). */
 export type CertificateLike = Certificate | x509.X509Certificate;
 
-/** Parsed certificates by DER hash: each distinct certificate is parsed (and checked) once. */
+/**
+ * Parsed certificates by DER hash: each distinct certificate is parsed (and checked) once.
+ * Bounded in count and in size (decision 10): an envelope of 1 MiB may carry a certificate of
+ * nearly that size, while real ones are 0.5–3 KiB, so a larger one is parsed each time.
+ */
 const parsed = new Lru<Certificate>(1024);
+const MAX_KEPT_DER = 8 * 1024;
 
 function parse(bytes: Uint8Array, key: string): Certificate {
   const der = Uint8Array.from(bytes); // never a view of the caller's (or an envelope's) buffer
@@ -105,7 +110,7 @@ export function certificateFromDer(der: Uint8Array, key = derKey(der)): Certific
   const known = parsed.get(key);
   if (known) return known;
   const cert = parse(der, key);
-  parsed.set(key, cert);
+  if (cert.der.length <= MAX_KEPT_DER) parsed.set(key, cert);
   return cert;
 }
 

@@ -32,6 +32,8 @@ describe('readKeyUsage', () => {
       ['no unused-bits octet', '0300'],
       ['more than 7 unused bits', '03020880'],
       ['unused bits without any octet', '030101'],
+      ['an unused bit that is set (DER: zero)', '03020781'],
+      ['unused bits that are set in a second octet', '0303078001'],
     ])('throws for %s', (_, hex) => {
       const value = Buffer.from(hex, 'hex');
       expect(() => readKeyUsage({ oid: '2.5.29.15', critical: true, value })).toThrow();

@@ -70,7 +70,14 @@ export function readBasicConstraints(ext: RawExtension): BasicConstraints {
 export function readKeyUsage(ext: RawExtension): KeyUsage {
   const bits = contentOf(ext.value, element(ext, TAG.BIT_STRING));
   const unused = bits[0];
-  if (unused === undefined || unused > 7 || (bits.length === 1 && unused > 0))
+  // DER, as Go's cryptobyte reads it: at most 7 unused bits, none without an octet, all zero.
+  const last = bits[bits.length - 1]!;
+  if (
+    unused === undefined ||
+    unused > 7 ||
+    (bits.length === 1 && unused > 0) ||
+    (last & ((1 << unused) - 1)) !== 0
+  )
     throw new Error('key usage is malformed');
   let text = '';
   for (const octet of bits.subarray(1)) text += octet.toString(2).padStart(8, '0');

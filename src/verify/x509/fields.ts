@@ -76,22 +76,25 @@ function derTime(tag: number, text: string): Date | undefined {
   const m = DER_TIME.exec(text);
   const digits = tag === UTC_TIME ? 2 : 4;
   if (!m || m[1]!.length !== digits) return undefined;
-  const [year, month, day, hour, minute, second] = m.slice(1).map(Number) as number[];
+  const [year, month, day, hour, minute, second] = m.slice(1).map<number>(Number);
   const fullYear = tag === GENERALIZED_TIME ? year! : year! >= 50 ? 1900 + year! : 2000 + year!;
   return new Date(Date.UTC(fullYear, month! - 1, day, hour, minute, second));
 }
 
 /** UTCTime or GeneralizedTime, read as @peculiar/x509 reads them (asn1js; other forms too). */
 function time(der: Uint8Array, tlv: Tlv | undefined): Date {
-  if (tlv === undefined) throw new DerError('missing time');
-  if (tlv.tag === UTC_TIME || tlv.tag === GENERALIZED_TIME) {
-    const fast = derTime(tlv.tag, Buffer.from(contentOf(der, tlv)).toString('latin1'));
-    if (fast !== undefined) return fast;
+  if (tlv?.tag !== UTC_TIME && tlv?.tag !== GENERALIZED_TIME) throw new DerError('not a time');
+  const fast = derTime(tlv.tag, Buffer.from(contentOf(der, tlv)).toString('latin1'));
+  if (fast !== undefined) return fast;
+  let date: Date | undefined;
+  try {
+    const { result, offset } = asn1js.fromBER(encodingOf(der, tlv));
+    // GeneralizedTime extends UTCTime.
+    if (offset !== -1 && result instanceof asn1js.UTCTime) date = result.toDate();
+  } catch {
+    // asn1js throws on some malformed contents: refused below like any other.
   }
-  const { result, offset } = asn1js.fromBER(encodingOf(der, tlv));
-  if (offset === -1 || !(result instanceof asn1js.UTCTime)) throw new DerError('not a time');
-  const date = result.toDate(); // GeneralizedTime extends UTCTime
-  if (Number.isNaN(date.getTime())) throw new DerError('not a time');
+  if (date === undefined || Number.isNaN(date.getTime())) throw new DerError('not a time');
   return date;
 }
 

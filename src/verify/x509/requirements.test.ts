@@ -4,7 +4,7 @@ import { describe, expect, it } from 'vitest';
 import { issue, makeChain, type CertSpec, type Issued } from '../../../test/support/certs.js';
 import { vector, vectorText } from '../../../test/support/vectors.js';
 import { parseCertificates } from '../trust-store/trust-store.js';
-import type { Certificate} from './certificate.js';
+import type { Certificate } from './certificate.js';
 import { type CertificateLike } from './certificate.js';
 import * as x509 from './peculiar.js';
 import {

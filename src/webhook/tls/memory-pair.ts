@@ -1,5 +1,5 @@
 // Serving from a pair held in memory rather than files: the self-managed mode reads it from a
-// Secret through the API (src/kube/serving-secret.ts), which a test without a kubelet can drive
+// Secret through the API (src/kube/tls-secret-api.ts), which a test without a kubelet can drive
 // and which does not wait for the kubelet's volume sync (about a minute). The pair is judged by
 // the same rules as a pair from files (parseServingTls) and swapped in with setSecureContext, so
 // new handshakes get it and open connections keep theirs; an invalid pair leaves the old one.

@@ -99,6 +99,11 @@ describe('scenarios', () => {
     expect(names.length).toBeGreaterThanOrEqual(12);
   });
 
+  it('gives every folder its own number, in sequence from 01', () => {
+    const numbers = loadScenarios().map((s) => path.basename(s.dir).split('-')[0]);
+    expect(numbers).toEqual(numbers.map((_, i) => String(i + 1).padStart(2, '0')));
+  });
+
   it.each(loadScenarios().map((s) => [s.name, s] as const))(
     '%s names only variables that exist (its own images)',
     (_, scenario) => {

@@ -1,11 +1,10 @@
 // The images the scenarios name, pushed and signed before any scenario runs: small unique images,
 // signed by the real notation CLI (JWS or COSE; referrers API on olareg, the tag schema on
 // distribution), by a stranger's key, or carrying a byte-flipped copy of a valid signature.
-import { readFileSync } from 'node:fs';
-import path from 'node:path';
 import {
   attachSignature,
   notationSign,
+  notaryRootCertificate,
   OciClient,
   pushImage,
   writeReferrersTag,
@@ -151,15 +150,7 @@ async function pushTampered(reg: RegistryEndpoint, repo: string, signer: Pki) {
 async function publishDct(notary: NotaryCli, gun: string, image: PushedImage): Promise<string> {
   await notary.init(gun);
   await notary.addHash(gun, image.tag, image);
-  const file = path.join(notary.trustDir, 'tuf', gun, 'metadata', 'root.json');
-  const root = JSON.parse(readFileSync(file, 'utf8')) as {
-    signed: {
-      keys: Record<string, { keyval: { public: string } }>;
-      roles: { root: { keyids: string[] } };
-    };
-  };
-  const id = root.signed.roles.root.keyids[0]!;
-  return Buffer.from(root.signed.keys[id]!.keyval.public, 'base64').toString();
+  return notaryRootCertificate(notary, gun);
 }
 
 /** Pushes (and signs) one image; returns its template variables. */

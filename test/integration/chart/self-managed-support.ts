@@ -1,26 +1,32 @@
 // What the self-managed TLS test does to the harness control plane besides kubectl: the chart's
 // ServiceAccount as a kubeconfig (so the service runs with the chart's RBAC), dry-run Pod
 // creations through the API server (which calls the webhook), the caBundle the API server holds,
-// and the leaf a replica presents to a fresh handshake that trusts that bundle.
+// the leaf a replica presents to a fresh handshake that trusts that bundle, a watch that runs
+// late, and a readiness gate in front of a replica (a Service leaves unready pods out).
 import { readFileSync, writeFileSync } from 'node:fs';
 import type http from 'node:http';
 import https from 'node:https';
+import net from 'node:net';
 import path from 'node:path';
 import tls from 'node:tls';
 import { load } from 'js-yaml';
 import type { ControlPlane } from '../../harness/controlplane.js';
 import { httpRequest, listenLocal } from '../../harness/http.js';
 
-/**
- * A kubeconfig with a token of `account` (namespace `ns`): the service gets its RBAC only. With
- * `server`, it talks to that URL (a lagging front, below) instead of the API server.
- */
+export interface AccountKubeconfig {
+  /** The ServiceAccount's namespace and name. */
+  ns: string;
+  account: string;
+  /** Where the file is written. */
+  dir: string;
+  /** A URL to talk to (a lagging front, below) instead of the API server. */
+  server?: string;
+}
+
+/** A kubeconfig with a token of the ServiceAccount: the service gets its RBAC only. */
 export async function serviceAccountKubeconfig(
   cp: ControlPlane,
-  ns: string,
-  account: string,
-  dir: string,
-  server?: string,
+  { ns, account, dir, server }: AccountKubeconfig,
 ): Promise<string> {
   const created = await cp.kubectl(['create', 'token', account, '-n', ns, '--duration=1h']);
   if (created.code !== 0) throw new Error(`kubectl create token: ${created.stderr}`);
@@ -170,5 +176,33 @@ export async function startLaggingApi(
       agent.destroy();
       await front.close();
     },
+  };
+}
+
+/**
+ * A Service endpoint that appears only once its pod is ready: nothing listens on `port` until
+ * `open()`, so a balancer moves connections on (refused), as kube-proxy leaves an unready pod out;
+ * then every connection is passed to `target`.
+ */
+export function readinessGate(port: number, target: number) {
+  const sockets = new Set<net.Socket>();
+  const server = net.createServer((client) => {
+    const up = net.connect({ host: '127.0.0.1', port: target });
+    for (const s of [client, up]) {
+      sockets.add(s);
+      s.on('close', () => sockets.delete(s));
+      s.on('error', () => void [client, up].forEach((x) => x.destroy()));
+    }
+    client.pipe(up);
+    up.pipe(client);
+  });
+  return {
+    open: () => new Promise<void>((resolve) => server.listen(port, '127.0.0.1', resolve)),
+    close: () =>
+      new Promise<void>((resolve) => {
+        sockets.forEach((s) => s.destroy());
+        if (!server.listening) return resolve();
+        server.close(() => resolve());
+      }),
   };
 }

@@ -20,6 +20,7 @@ import { startBalancer, type Balancer } from '../../reliability/support/balancer
 import { CHART_DIR, helmTemplate, parseManifests, valueArgs, type K8sObject } from './render.js';
 import {
   apiServer,
+  readinessGate,
   serviceAccountKubeconfig,
   servedLeaf,
   startLaggingApi,
@@ -33,10 +34,14 @@ const NAME = 'na-notary-admission';
 const SECRET = `${NAME}-serving-tls`;
 const SKIPPED = 'registry.example.com/public/busybox:1.36';
 const NO_POLICY = 'docker.io/library/nginx:1.27';
-/** Short lives: a serving certificate renewed every 8 s, a CA rotation takes 2 × 2 s. */
+/**
+ * Short lives: a serving certificate renewed every 12 s, a CA rotation takes 2 × 2 s. A leaf
+ * comes due with 6 s left, so a rotation forced just then still has 4 s for API calls and the
+ * lagging watch on a busy machine (with 12 s leaves, 2 s was not always enough).
+ */
 const VALUES = {
-  'tls.selfManaged.caValidity': '36s',
-  'tls.selfManaged.certValidity': '12s',
+  'tls.selfManaged.caValidity': '54s',
+  'tls.selfManaged.certValidity': '18s',
   'tls.selfManaged.overlap': '2s',
   'policy.create': 'true',
   'policy.level': 'skip',
@@ -97,48 +102,9 @@ beforeAll(async () => {
     1_000,
     (p) => p.includes('/secrets?') && p.includes('watch=true'),
   );
-  const extra = `apiVersion: apiextensions.k8s.io/v1
-kind: CustomResourceDefinition
-metadata: {name: namespacetrustpolicies.notary-admission.dev}
-spec:
-  group: notary-admission.dev
-  scope: Namespaced
-  names: {plural: namespacetrustpolicies, kind: NamespaceTrustPolicy, singular: namespacetrustpolicy}
-  versions: [{name: v1alpha1, served: true, storage: true, subresources: {status: {}}, schema: {openAPIV3Schema: {type: object, x-kubernetes-preserve-unknown-fields: true}}}]
----
-apiVersion: apiextensions.k8s.io/v1
-kind: CustomResourceDefinition
-metadata: {name: namespacetruststores.notary-admission.dev}
-spec:
-  group: notary-admission.dev
-  scope: Namespaced
-  names: {plural: namespacetruststores, kind: NamespaceTrustStore, singular: namespacetruststore}
-  versions: [{name: v1alpha1, served: true, storage: true, subresources: {status: {}}, schema: {openAPIV3Schema: {type: object, x-kubernetes-preserve-unknown-fields: true}}}]
----
-apiVersion: apiextensions.k8s.io/v1
-kind: CustomResourceDefinition
-metadata: {name: trustpolicyexceptions.notary-admission.dev}
-spec:
-  group: notary-admission.dev
-  scope: Namespaced
-  names: {plural: trustpolicyexceptions, kind: TrustPolicyException, singular: trustpolicyexception}
-  versions: [{name: v1alpha1, served: true, storage: true, subresources: {status: {}}, schema: {openAPIV3Schema: {type: object, x-kubernetes-preserve-unknown-fields: true}}}]
----
-apiVersion: rbac.authorization.k8s.io/v1
-kind: ClusterRole
-metadata: {name: tmp-extra}
-rules: [{apiGroups: [notary-admission.dev], resources: ['*'], verbs: [get, list, watch]}]
----
-apiVersion: rbac.authorization.k8s.io/v1
-kind: ClusterRoleBinding
-metadata: {name: tmp-extra}
-roleRef: {apiGroup: rbac.authorization.k8s.io, kind: ClusterRole, name: tmp-extra}
-subjects: [{kind: ServiceAccount, name: ${NAME}, namespace: ${NS}}]
-`;
-  console.log((await cp.kubectl(['apply', '-f', '-'], { input: extra })).stderr);
   const kubeconfigs = [
-    await serviceAccountKubeconfig(cp, NS, NAME, dir),
-    await serviceAccountKubeconfig(cp, NS, NAME, dir, lagging.url),
+    await serviceAccountKubeconfig(cp, { ns: NS, account: NAME, dir }),
+    await serviceAccountKubeconfig(cp, { ns: NS, account: NAME, dir, server: lagging.url }),
   ];
   const flags = deploymentArgs(inCluster).filter((a) => !OWN.test(a));
   for (const [i, port] of ports.entries())
@@ -149,6 +115,7 @@ subjects: [{kind: ServiceAccount, name: ${NAME}, namespace: ${NS}}]
 }, 180_000);
 
 afterAll(async () => {
+  for (const r of replicas) r.webhook.drain(); // as at SIGTERM
   await Promise.allSettled([...replicas.map((r) => r.close()), ...cleanup.map((c) => c())]);
   await balancer?.close();
   await lagging?.stop();
@@ -309,11 +276,16 @@ describe('self-managed TLS on a real kube-apiserver', () => {
       const [ns, name] = ['mig-system', 'mig-notary-admission'];
       expect((await cp.kubectl(['create', 'namespace', ns])).code).toBe(0);
       const legacy = await makeServingCert();
-      const [oldPort, newPort] = [await freePort(), await freePort()];
+      const [oldPort, newPort, gatePort] = [await freePort(), await freePort(), await freePort()];
+      // The new replica joins the balancer once ready, as a rolling update's new pod does.
+      const gate = readinessGate(gatePort, newPort);
       const front = await startBalancer(
-        [oldPort, newPort].map((port) => ({ host: '127.0.0.1', port })),
+        [oldPort, gatePort].map((port) => ({ host: '127.0.0.1', port })),
       );
-      cleanup.push(() => front.close());
+      cleanup.push(
+        () => front.close(),
+        () => gate.close(),
+      );
       const values = {
         ...VALUES,
         'policy.name': 'mig',
@@ -346,17 +318,21 @@ describe('self-managed TLS on a real kube-apiserver', () => {
         `--tls-cert=${legacy.certPath}`,
         `--tls-key=${legacy.keyPath}`,
       ];
-      const kubeconfig = await serviceAccountKubeconfig(cp, ns, name, makeWorkdir('mig'));
+      const kubeconfig = await serviceAccountKubeconfig(cp, {
+        ns,
+        account: name,
+        dir: makeWorkdir('mig'),
+      });
       const old = await replica(files, oldPort, kubeconfig);
       cleanup.push(() => old.close());
       await until('the old replica ready', () => old.policies.current() !== undefined);
-      const outcomes: Outcome[] = [];
+      const outcomes: { outcome: Outcome; message: string }[] = [];
       let sending = true;
       const load = (async () => {
         const pending: Promise<void>[] = [];
         for (let k = 0; sending; k++) {
           const image = k % 2 === 0 ? SKIPPED : NO_POLICY;
-          pending.push(api.createPod(image).then((o) => void outcomes.push(o.outcome)));
+          pending.push(api.createPod(image).then((o) => void outcomes.push(o)));
           await new Promise((r) => setTimeout(r, 50));
         }
         await Promise.all(pending);
@@ -375,8 +351,12 @@ describe('self-managed TLS on a real kube-apiserver', () => {
       const taking = await replica(flags, newPort, kubeconfig);
       replicas.push(taking);
       await until('the new replica ready', () => taking.selfManagedTls!.ready());
+      await gate.open();
       const both = await api.caBundle('validating', name);
-      await old.close(); // the rolling update ends
+      // The rolling update ends: the old pod drains (answers, closing each connection) and stops.
+      old.webhook.drain();
+      await new Promise((r) => setTimeout(r, 500));
+      await old.close();
       await until('the old CA dropped after the overlap', async () => {
         const now = await api.caBundle('validating', name);
         return !now.includes(readFileSync(legacy.caPath, 'utf8').trim());
@@ -384,7 +364,7 @@ describe('self-managed TLS on a real kube-apiserver', () => {
       await new Promise((r) => setTimeout(r, 500));
       sending = false;
       await load;
-      expect(outcomes.filter((o) => o === 'failed')).toEqual([]);
+      expect(outcomes.filter((o) => o.outcome === 'failed')).toEqual([]);
       expect(outcomes.length).toBeGreaterThan(40);
       expect((both.match(/BEGIN/g) ?? []).length).toBe(2); // old and new CA during the move
     });

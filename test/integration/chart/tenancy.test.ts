@@ -159,6 +159,36 @@ describe('chart knobs of issue 17', () => {
     });
     afterAll(() => cp?.stop());
 
+    it('warns in NOTES for failurePolicy Ignore and an objectSelector, and says opt-in (helm install --dry-run=server)', async () => {
+      const install = (values: Record<string, string>) =>
+        run(requireTool('helm'), [
+          'install',
+          'na',
+          CHART_DIR,
+          '--dry-run=server',
+          '--namespace',
+          NS,
+          '--kubeconfig',
+          cp.kubeconfigPath,
+          ...valueArgs({ values }),
+        ]);
+      const loose = await install({
+        'webhook.failurePolicy': 'Ignore',
+        'webhook.objectSelector.matchLabels.tier': 'apps',
+        'webhook.namespaceOptIn.enabled': 'true',
+      });
+      expect(loose.code).toBe(0);
+      const notes = loose.stdout.slice(loose.stdout.indexOf('NOTES:'));
+      expect(notes).toContain('FAIL-OPEN');
+      expect(notes).toContain('WARNING: webhook.failurePolicy is Ignore');
+      expect(notes).toContain('WARNING: webhook.objectSelector is set');
+      expect(notes).toContain('Only namespaces labelled notary-admission.dev/verify=true');
+      const strict = await install({});
+      expect(strict.code).toBe(0);
+      expect(strict.stdout).toContain('FAIL-CLOSED');
+      expect(strict.stdout).not.toContain('WARNING: webhook.');
+    });
+
     it.each(VALUES)(
       'accepts every object with %s (kubectl apply --dry-run=server)',
       async (_, values) => {

@@ -342,6 +342,10 @@ describe('a TrustPolicyException through the API server', () => {
     );
     expect(event['related']).toMatchObject({ kind: 'TrustPolicyException', name: 'hotfix' });
     expect(String(event['note'])).toContain('INC-17');
+    const metrics = await (await fetch(`${service.metricsUrl!}/metrics`)).text();
+    expect(metrics).toMatch(
+      /^notary_admission_exception_admissions_total\{code="SIGNATURE_NOT_FOUND"\} [1-9]/m,
+    );
     // Until its instant, then denied: never a cached admission past it.
     let last = Date.now();
     for (;;) {

@@ -2,15 +2,15 @@
 // `--config` file's `policies.<name>.dct`, the root pinned in `truststore/notaryV1Root/hub/`),
 // against the real notary-server with trust data published by the real notary client for images
 // pushed to the harness registry, beside Notation signatures made by the real notation CLI.
-import { readFileSync, writeFileSync } from 'node:fs';
+import { writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   notaryClient,
+  notaryRootCertificate,
   OciClient,
   pushImage,
   startNotaryServer,
-  type NotaryCli,
   type NotaryServer,
   type PushedImage,
 } from '../../harness/index.js';
@@ -21,19 +21,6 @@ import { startTestService, type TestService } from '../../support/service.js';
 import { notFound, startSigningWorld, statement, type SigningWorld } from './fixtures.js';
 
 const DAY = 86_400_000;
-
-/** The root certificate a publisher hands to operators, from its notary trust directory. */
-function rootCertificate(cli: NotaryCli, gun: string): string {
-  const file = path.join(cli.trustDir, 'tuf', gun, 'metadata', 'root.json');
-  const root = JSON.parse(readFileSync(file, 'utf8')) as {
-    signed: {
-      keys: Record<string, { keyval: { public: string } }>;
-      roles: { root: { keyids: string[] } };
-    };
-  };
-  const id = root.signed.roles.root.keyids[0]!;
-  return Buffer.from(root.signed.keys[id]!.keyval.public, 'base64').toString();
-}
 
 describe('Docker Content Trust as a policy’s alternative (service)', () => {
   let world: SigningWorld;
@@ -91,7 +78,9 @@ describe('Docker Content Trust as a policy’s alternative (service)', () => {
       },
       trustStores: {
         ...world.serviceStores,
-        notaryV1Root: { hub: ['app', 'closed', 'moved'].map((n) => rootCertificate(cli, gun(n))) },
+        notaryV1Root: {
+          hub: ['app', 'closed', 'moved'].map((n) => notaryRootCertificate(cli, gun(n))),
+        },
       },
       flags: [
         '--config',
