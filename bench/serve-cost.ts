@@ -29,6 +29,8 @@ const SLICE_MS = env('BENCH_SERVE_SLICE_SECONDS', 3) * 1000;
 const BEFORE = process.env['BENCH_SERVE_BEFORE'] ?? 'c0906b8';
 /** `--cpu-prof` for the warn-level server: profiles land in <workdir>/prof-<build>. */
 const PROFILE = process.env['BENCH_SERVE_PROFILE'] === '1';
+/** Node flags for the after build's server only (e.g. `--max-semi-space-size=4`, the chart's). */
+const AFTER_FLAGS = (process.env['BENCH_SERVE_AFTER_NODE_FLAGS'] ?? '').split(' ').filter(Boolean);
 const WARN_C = [1, 4, 16, 64];
 const INFO_C = [16, 64];
 const MiB = 2 ** 20;
@@ -73,7 +75,15 @@ async function start(b: PeerBench, build: Build, level: string, tag: string): Pr
   const spawnedAt = performance.now();
   const child: ChildProcess = spawn(
     'taskset',
-    ['-c', String(SERVER_CPU), process.execPath, ...prof, build.cli, ...flags],
+    [
+      '-c',
+      String(SERVER_CPU),
+      process.execPath,
+      ...(build.name === 'after' ? AFTER_FLAGS : []),
+      ...prof,
+      build.cli,
+      ...flags,
+    ],
     { stdio: ['ignore', log, log] },
   );
   closeSync(log);

@@ -10,5 +10,16 @@ import { cacheKey } from '../cache/index.js';
  */
 export function verdictKey(digest: string, ...scope: readonly string[]): string {
   const key = cacheKey(digest, JSON.stringify(scope));
-  return createHash('sha256').update(key).digest('base64url');
+  const known = hashed.get(key);
+  if (known !== undefined) return known;
+  const hash = createHash('sha256').update(key).digest('base64url');
+  if (hashed.size >= MAX_HASHED) hashed.delete(hashed.keys().next().value as string);
+  hashed.set(key, hash);
+  return hash;
 }
+
+// Warm reviews ask for the same keys again and again: the hash is remembered by the whole
+// unhashed key (so it binds exactly what the hash binds), at most MAX_HASHED keys, the oldest
+// dropped first (decision 10).
+export const MAX_HASHED = 1024;
+const hashed = new Map<string, string>();

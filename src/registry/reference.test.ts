@@ -1,10 +1,41 @@
 import { describe, expect, it } from 'vitest';
 import { RegistryError } from './errors.js';
-import { apiHost, formatReference, parseReference, repositoryName } from './reference.js';
+import {
+  apiHost,
+  formatReference,
+  MAX_PARSED,
+  parseReference,
+  repositoryName,
+} from './reference.js';
 
 const D = `sha256:${'a'.repeat(64)}`;
 
 describe('parseReference', () => {
+  describe('when the same reference is parsed again (remembered, decision 10)', () => {
+    it('returns one frozen normal form that no caller can change', () => {
+      const ref = parseReference(`LOCALHOST:05000/app:v1@${D}`);
+      expect(parseReference(`LOCALHOST:05000/app:v1@${D}`)).toBe(ref);
+      expect(Object.isFrozen(ref)).toBe(true);
+      expect(() => {
+        (ref as { registry: string }).registry = 'evil.example.com';
+      }).toThrow(TypeError);
+      expect(ref).toEqual({ registry: 'localhost:5000', repository: 'app', tag: 'v1', digest: D });
+    });
+
+    it('returns a fresh parse once more than MAX_PARSED others pushed it out', () => {
+      const ref = parseReference('bounded.example.com/first');
+      for (let i = 0; i <= MAX_PARSED; i++) parseReference(`bounded.example.com/app${i}`);
+      const again = parseReference('bounded.example.com/first');
+      expect(again).not.toBe(ref);
+      expect(again).toEqual(ref);
+    });
+
+    it('throws INVALID_REFERENCE every time for an invalid one (never remembered)', () => {
+      expect(() => parseReference('r.io/app/UPPER')).toThrow(RegistryError);
+      expect(() => parseReference('r.io/app/UPPER')).toThrow(RegistryError);
+    });
+  });
+
   describe('when the reference is valid', () => {
     it.each([
       ['nginx', 'docker.io', 'library/nginx', 'latest', undefined],

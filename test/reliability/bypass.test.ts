@@ -169,7 +169,7 @@ describe.each(['olareg', 'distribution'] as const)('bypass (service) on %s', (re
         const o = await review(repo('skipped', kind));
         expect(o.kind).toBe('admitted');
         expect(o.response?.auditAnnotations?.['image-0']).toMatch(
-          /: not verified: policy skipped skips verification$/,
+          /: not verified: policy "skipped" skips verification$/,
         );
       },
     );

@@ -55,7 +55,7 @@ const review = (image: string): Promise<Outcome> =>
   svc.client().review(podReview({ images: [image] }));
 const message = (o: Outcome) => o.response?.status?.message ?? '';
 const skipped = (image: string, by: string) => ({
-  'image-0': `${FIELD} ${image}: not verified: policy ${by} skips verification`,
+  'image-0': `${FIELD} ${image}: not verified: policy "${by}" skips verification`,
 });
 
 describe('T-55 scope normalisation (service)', () => {

@@ -104,14 +104,14 @@ describe('chart Deployment', () => {
       expect(pod.terminationGracePeriodSeconds * 1000).toBeGreaterThan(drainMs + 10_000);
     });
 
-    it('T-52 sets requests, limits and a V8 heap of 75% of the memory limit', () => {
+    it('T-52 sets requests, limits, a V8 heap of 75% of the memory limit and 4 MiB semi-spaces', () => {
       expect(container.resources).toEqual({
         requests: { cpu: '100m', memory: '256Mi' },
         limits: { cpu: '1', memory: '512Mi' },
       });
       expect(container.env).toContainEqual({
         name: 'NODE_OPTIONS',
-        value: '--max-old-space-size=384',
+        value: '--max-old-space-size=384 --max-semi-space-size=4',
       });
     });
 
@@ -151,7 +151,17 @@ describe('chart Deployment', () => {
       const { pod: p } = deployment(await render({ 'resources.limits.memory': '1Gi' }));
       expect(p.containers[0]!.env).toContainEqual({
         name: 'NODE_OPTIONS',
-        value: '--max-old-space-size=768',
+        value: '--max-old-space-size=768 --max-semi-space-size=4',
+      });
+    });
+  });
+
+  describe('when semiSpaceMiB is null', () => {
+    it("returns NODE_OPTIONS without --max-semi-space-size (Node's default)", async () => {
+      const { pod: p } = deployment(await render({ semiSpaceMiB: 'null' }));
+      expect(p.containers[0]!.env).toContainEqual({
+        name: 'NODE_OPTIONS',
+        value: '--max-old-space-size=384',
       });
     });
   });

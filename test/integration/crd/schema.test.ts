@@ -171,7 +171,7 @@ describe('TrustPolicy and TrustStore CRDs', () => {
   });
 
   describe('when installed with kubectl apply', () => {
-    it('returns both CRDs Established, cluster-scoped, served at v1alpha1', async () => {
+    it('returns the CRDs Established at v1alpha1, the cluster ones cluster-scoped, the teams’ namespaced', async () => {
       const crd = await getJson<{ spec: { scope: string; versions: { name: string }[] } }>([
         'crd',
         'trustpolicies.notary-admission.dev',
@@ -185,8 +185,24 @@ describe('TrustPolicy and TrustStore CRDs', () => {
         'name',
       ]);
       expect(names.stdout.split('\n').filter(Boolean).sort()).toEqual([
+        'namespacetrustpolicies.notary-admission.dev',
+        'namespacetruststores.notary-admission.dev',
         'trustpolicies.notary-admission.dev',
+        'trustpolicyexceptions.notary-admission.dev',
         'truststores.notary-admission.dev',
+      ]);
+      const namespaced = await cp.kubectl([
+        'api-resources',
+        '--api-group=notary-admission.dev',
+        '--namespaced=true',
+        '-o',
+        'name',
+      ]);
+      // Issue 17: what a team may write lives in its namespace; the baseline stays cluster-scoped.
+      expect(namespaced.stdout.split('\n').filter(Boolean).sort()).toEqual([
+        'namespacetrustpolicies.notary-admission.dev',
+        'namespacetruststores.notary-admission.dev',
+        'trustpolicyexceptions.notary-admission.dev',
       ]);
     });
 

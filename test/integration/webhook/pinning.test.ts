@@ -180,7 +180,7 @@ describe('tag pinning (mutateDigest)', () => {
       const outcome = await api.review(podReview({ images: [tag('mirror')] }));
       expect(outcome.kind, outcome.message).toBe('admitted');
       expect(outcome.response?.auditAnnotations).toEqual({
-        'image-0': `${FIELD} ${tag('mirror')}: not verified: policy mirror skips verification`,
+        'image-0': `${FIELD} ${tag('mirror')}: not verified: policy "mirror" skips verification`,
       });
     });
   });
