@@ -65,6 +65,11 @@ export interface NotaryCli {
     image: { digest: string; size: number },
     role?: string,
   ): Promise<void>;
+  /**
+   * `add <gun> <tag> <file> -p`: sign a tag for a file's bytes (its SHA-256 and length), as
+   * `docker trust sign` signs an image's manifest.
+   */
+  add(gun: string, tag: string, file: string): Promise<void>;
   /** A delegation with a fresh P-256 key and certificate, its key imported: `delegation add` + `key import`. */
   addDelegation(gun: string, role: string, paths?: string[]): Promise<void>;
   /** `key rotate <gun> root` (confirmed) and publish: the new root is signed by the old key too. */
@@ -118,6 +123,9 @@ export function notaryClient(server: { url: string }): NotaryCli {
         ...(role ? ['--roles', role] : []),
         '-p',
       ]);
+    },
+    async add(gun, tag, file) {
+      await cli(['add', gun, tag, file, '-p']);
     },
     async addDelegation(gun, role, paths) {
       const base = path.join(trustDir, role.replaceAll('/', '_'));

@@ -1,11 +1,13 @@
 // The images the scenarios name, pushed and signed before any scenario runs: small unique images,
 // signed by the real notation CLI (JWS or COSE; referrers API on olareg, the tag schema on
-// distribution), by a stranger's key, or carrying a byte-flipped copy of a valid signature.
+// distribution), by a stranger's key, or carrying a byte-flipped copy of a valid signature; SBOMs
+// and scan results attached by the real oras and signed by notation.
 import {
   attachSignature,
   notationSign,
   notaryRootCertificate,
   OciClient,
+  orasAttach,
   pushImage,
   writeReferrersTag,
   type Credentials,
@@ -43,11 +45,24 @@ export interface SignatureSpec {
   userMetadata?: Record<string, string>;
 }
 
+/**
+ * An artifact attached to the image by the real `oras attach` (an SBOM, a scan result), signed on
+ * its own digest by the real notation CLI when `signedBy` names a key.
+ */
+export interface ReferrerSpec {
+  artifactType: string;
+  signedBy?: keyof Signers;
+  /** Its `org.opencontainers.image.created` (RFC 3339); oras writes the attach time otherwise. */
+  created?: string;
+}
+
 export interface ImageSpec {
   registry: RegistryName;
   signature: Signature;
   /** Further signatures, in order (several signers, `--user-metadata`). */
   signatures?: SignatureSpec[];
+  /** Referrers attached after the signatures. */
+  referrers?: ReferrerSpec[];
 }
 
 export interface Signers {
@@ -153,6 +168,25 @@ async function publishDct(notary: NotaryCli, gun: string, image: PushedImage): P
   return notaryRootCertificate(notary, gun);
 }
 
+async function attachReferrer(
+  reg: RegistryEndpoint,
+  image: PushedImage,
+  spec: ReferrerSpec,
+  signers: Signers,
+): Promise<string> {
+  const created = spec.created && { 'org.opencontainers.image.created': spec.created };
+  const attached = await orasAttach(
+    `${reg.pushHost}/${image.repository}@${image.digest}`,
+    { url: reg.url, credentials: reg.credentials },
+    { artifactType: spec.artifactType, ...(created && { annotations: created }) },
+  );
+  if (spec.signedBy)
+    await sign(reg, { ...image, digest: attached.digest }, signers[spec.signedBy], {
+      format: 'jws',
+    });
+  return attached.digest;
+}
+
 /** Pushes (and signs) one image; returns its template variables. */
 export async function prepareImage(
   reg: RegistryEndpoint,
@@ -160,12 +194,14 @@ export async function prepareImage(
   o: {
     signature: Signature;
     signatures?: SignatureSpec[] | undefined;
+    referrers?: ReferrerSpec[] | undefined;
     signers: Signers;
     /** The notary client of the environment's Notary server (for `dct`). */
     notary?: NotaryCli | undefined;
   },
 ): Promise<Vars> {
   let image: PushedImage;
+  const referrer: Vars = {};
   if (o.signature === 'tampered') image = await pushTampered(reg, repo, o.signers.trusted);
   else {
     image = await pushImage(endpoint(reg), repo, { credentials: reg.credentials });
@@ -173,6 +209,10 @@ export async function prepareImage(
       await sign(reg, image, o.signers.trusted, { format: o.signature });
     if (o.signature === 'stranger') await sign(reg, image, o.signers.stranger, { format: 'jws' });
     for (const s of o.signatures ?? []) await sign(reg, image, o.signers[s.by], s);
+    for (const [i, r] of (o.referrers ?? []).entries()) {
+      const digest = await attachReferrer(reg, image, r, o.signers);
+      referrer[String(i)] = { digest, id: digest.slice(0, 19) };
+    }
   }
   const ref = `${reg.clusterHost}/${repo}:${image.tag}`;
   let dctRoot: string | undefined;
@@ -192,5 +232,7 @@ export async function prepareImage(
     short: `${image.digest.slice(0, 19)}…`,
     /** `host/repo:tag@sha256:…`, what the mutating webhook pins a tag to. */
     pinned: `${ref}@${image.digest}`,
+    /** Per referrer, in the spec's order: `digest`, and `id` (`sha256:` and 12 hex, as messages name it). */
+    referrer,
   };
 }

@@ -3,7 +3,13 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { load } from 'js-yaml';
-import { REGISTRY_NAMES, SIGNATURES, type ImageSpec, type SignatureSpec } from './images.js';
+import {
+  REGISTRY_NAMES,
+  SIGNATURES,
+  type ImageSpec,
+  type ReferrerSpec,
+  type SignatureSpec,
+} from './images.js';
 
 export const SCENARIO_DIR = path.join(import.meta.dirname, '..', 'scenarios');
 
@@ -131,6 +137,26 @@ function signatures(where: string, raw: unknown): SignatureSpec[] {
   });
 }
 
+/** `referrers: [{ artifactType: application/spdx+json, signedBy: trusted|stranger, created: … }]`. */
+function referrers(where: string, raw: unknown): ReferrerSpec[] {
+  if (!Array.isArray(raw)) return fail(where, 'must be a list');
+  return raw.map((item: Raw, i) => {
+    const at = `${where}[${i}]`;
+    const artifactType =
+      optionalString(`${at}.artifactType`, item['artifactType']) ?? fail(at, 'needs artifactType');
+    const created = optionalString(`${at}.created`, item['created']);
+    if (created !== undefined && Number.isNaN(Date.parse(created)))
+      fail(`${at}.created`, 'must be an RFC 3339 time');
+    return {
+      artifactType,
+      ...(item['signedBy'] !== undefined && {
+        signedBy: oneOf(`${at}.signedBy`, item['signedBy'], ['trusted', 'stranger'] as const),
+      }),
+      ...(created !== undefined && { created }),
+    };
+  });
+}
+
 function images(where: string, raw: unknown): Record<string, ImageSpec> {
   const out: Record<string, ImageSpec> = {};
   for (const [name, spec] of Object.entries((raw ?? {}) as Record<string, Raw>)) {
@@ -139,6 +165,9 @@ function images(where: string, raw: unknown): Record<string, ImageSpec> {
       signature: oneOf(`${where}.${name}.signature`, spec['signature'] ?? 'none', SIGNATURES),
       ...(spec['signatures'] !== undefined && {
         signatures: signatures(`${where}.${name}.signatures`, spec['signatures']),
+      }),
+      ...(spec['referrers'] !== undefined && {
+        referrers: referrers(`${where}.${name}.referrers`, spec['referrers']),
       }),
     };
   }

@@ -88,6 +88,28 @@ describe('TrustPolicy registryScopes against the real kube-apiserver', () => {
     });
   });
 
+  describe('when a scope differs from its normal form in one way', () => {
+    it.each([
+      ['Registry.Example.com/apps/x', 'registry.example.com/apps/x'],
+      ['registry.example.com./apps/x', 'registry.example.com/apps/x'],
+      ['registry.example.com:443/apps/x', 'registry.example.com/apps/x'],
+      ['localhost:05000/apps/x', 'localhost:5000/apps/x'],
+      ['registry.example.com:0443/apps/*', 'registry.example.com/apps/*'],
+      ['Registry.Example.com:5000/apps/*', 'registry.example.com:5000/apps/*'],
+    ])('refuses %s, showing its normal form %s', async (scope, normal) => {
+      const result = await create(policy('scope', scope));
+      expect(result.code).not.toBe(0);
+      expect(result.stderr).toContain(`(scopes are in normal form): write ${normal}`);
+    });
+
+    it('refuses a port out of range without suggesting a normal form', async () => {
+      const result = await create(policy('scope', 'registry.example.com:70000/apps/x'));
+      expect(result.code).not.toBe(0);
+      expect(result.stderr).toContain('the default :443 left out (scopes are in normal form)');
+      expect(result.stderr).not.toContain('write');
+    });
+  });
+
   describe('when a scope is in normal form', () => {
     it.each([
       'registry.example.com/apps/x',

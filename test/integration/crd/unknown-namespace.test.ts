@@ -1,7 +1,8 @@
 // Issue 13, item 7, through the real service: a review in a namespace the Namespace informer has
 // not seen yet learns its labels from the API server (one GET, cached) instead of falling back to
 // the policies with an empty selector. The informer's lag is made certain, not raced: the service
-// reaches a real kube-apiserver through a proxy that holds its Namespace watch open forever.
+// reaches a real kube-apiserver through a proxy that holds its Namespace watch open forever. One
+// image signed by the real notation CLI on each harness registry: olareg and distribution.
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -27,11 +28,13 @@ const FIELD = 'spec.containers[0].image';
 const OTHER_SIGNER = 'x509.subject: C=US, ST=WA, O=Somebody Else';
 
 let cp: ControlPlane;
-let world: SigningWorld;
+const KINDS = ['olareg', 'distribution'] as const;
+type Kind = (typeof KINDS)[number];
+const worlds = {} as Record<Kind, SigningWorld>;
+const images = {} as Record<Kind, PushedImage>;
 let proxy: KubeProxy;
 let service: Service;
 let api: ApiServerClient;
-let image: PushedImage;
 
 async function kubectl(args: string[], input?: string): Promise<string> {
   const result = await cp.kubectl(args, input === undefined ? {} : { input });
@@ -67,26 +70,34 @@ const namespaceReads = (name: string): number =>
     (r) => r.method === 'GET' && r.path.startsWith(`/api/v1/namespaces/${name}`),
   ).length;
 
-const review = (ns: string) => api.review(podReview({ images: [image.reference], namespace: ns }));
+const review = (ns: string, kind: Kind = 'olareg') =>
+  api.review(podReview({ images: [images[kind].reference], namespace: ns }));
 
 beforeAll(async () => {
-  [cp, world] = await Promise.all([startControlPlane(), startSigningWorld({ kind: 'olareg' })]);
-  image = await world.push('late/app');
-  await world.sign(image);
+  const started = await Promise.all([
+    startControlPlane(),
+    ...KINDS.map((kind) => startSigningWorld({ kind })),
+  ]);
+  cp = started[0];
+  KINDS.forEach((kind, i) => (worlds[kind] = started[i + 1] as SigningWorld));
+  for (const kind of KINDS) {
+    images[kind] = await worlds[kind].push('late/app');
+    await worlds[kind].sign(images[kind]);
+  }
   await kubectl(['apply', '-f', CRD_DIR]);
   await kubectl(['wait', '--for=condition=Established', '--timeout=30s', 'crd', '--all']);
   await kubectl(['create', 'namespace', TRUST_NS]);
-  const scope = `${world.registry.host}/late/app`;
+  const scopes = KINDS.map((kind) => `${worlds[kind].registry.host}/late/app`);
   await apply(
     {
       apiVersion: API_VERSION,
       kind: 'TrustStore',
       metadata: { name: 'trusted' },
-      spec: { type: 'ca', certificates: [world.pki.root.pem] },
+      spec: { type: 'ca', certificates: KINDS.map((kind) => worlds[kind].pki.root.pem) },
     },
     policy('everything', ['*']),
     // Only in namespaces labelled team=late, and it trusts somebody else: it denies the image.
-    policy('late', [scope], {
+    policy('late', scopes, {
       trustedIdentities: [OTHER_SIGNER],
       namespaceSelector: { matchLabels: { team: 'late' } },
     }),
@@ -109,7 +120,7 @@ beforeAll(async () => {
         '--policy-source=kubernetes',
         `--kubeconfig=${proxy.kubeconfigPath}`,
         `--trust-namespace=${TRUST_NS}`,
-        ...world.serviceFlags,
+        ...KINDS.flatMap((kind) => worlds[kind].serviceFlags),
       ],
       {},
     ),
@@ -122,7 +133,7 @@ afterAll(async () => {
   await api?.close();
   await service?.close();
   await proxy?.stop();
-  await Promise.allSettled([world?.stop(), cp?.stop()]);
+  await Promise.allSettled([...Object.values(worlds).map((w) => w.stop()), cp?.stop()]);
 });
 
 async function caOf(s: Service): Promise<string> {
@@ -130,50 +141,54 @@ async function caOf(s: Service): Promise<string> {
   return readFile(s.caPath!, 'utf8');
 }
 
-describe('a review in a namespace the informer has not seen yet', () => {
+describe.each(KINDS)('a review in a namespace the informer has not seen yet, on %s', (kind) => {
   describe('when the namespace carries labels a policy selects', () => {
     it('lets that policy decide, never the policies with an empty selector', async () => {
-      const outcome = await review('team-late');
+      const outcome = await review('team-late', kind);
       expect(outcome.kind, outcome.message).toBe('denied');
       expect(outcome.message).toBe(
         DENIED +
           failedClause({
             fieldPath: FIELD,
-            image: image.reference,
-            digest: image.digest,
+            image: images[kind].reference,
+            digest: images[kind].digest,
             policy: 'late',
-            reason: `signer ${signerName(world.pki)} is not in trustedIdentities`,
+            reason: `signer ${signerName(worlds[kind].pki)} is not in trustedIdentities`,
             code: 'IDENTITY_UNTRUSTED',
           }),
       );
     });
 
     it('reads the namespace once for several reviews (cached, coalesced)', async () => {
-      await Promise.all([review('team-late'), review('team-late'), review('team-late')]);
+      await Promise.all([
+        review('team-late', kind),
+        review('team-late', kind),
+        review('team-late', kind),
+      ]);
       expect(namespaceReads('team-late')).toBe(1);
     });
   });
 
   describe('when its labels select no policy', () => {
     it('admits under the policy with an empty selector', async () => {
-      const outcome = await review('team-other');
+      const outcome = await review('team-other', kind);
       expect(outcome.kind, outcome.message).toBe('admitted');
     });
   });
 
   describe('when the namespace is known to the informer', () => {
     it('asks the API server nothing', async () => {
-      expect((await review('default')).kind).toBe('admitted');
+      expect((await review('default', kind)).kind).toBe('admitted');
       expect(namespaceReads('default')).toBe(0);
     });
   });
 
   describe('when the namespace cannot be read (it does not exist)', () => {
     it('denies every image as inconclusive [NAMESPACE_UNKNOWN]', async () => {
-      const outcome = await review('ghost');
+      const outcome = await review('ghost', kind);
       expect(outcome.kind, outcome.message).toBe('denied');
       expect(outcome.message).toBe(
-        `${DENIED}${FIELD} "${image.reference}" (digest unknown): the labels of namespace ` +
+        `${DENIED}${FIELD} "${images[kind].reference}" (digest unknown): the labels of namespace ` +
           '"ghost" are not known yet and could not be read (not found), so which trust policies ' +
           'apply there is unknown [NAMESPACE_UNKNOWN]',
       );

@@ -51,12 +51,15 @@ describe('Docker Content Trust as a policy’s alternative (service)', () => {
     await world.sign(img['notation']!);
     const cli = notaryClient(notary);
     const gun = (name: string) => `${world.registry.host}/dct/${name}`;
-    for (const name of ['app', 'closed', 'moved']) {
-      await cli.init(gun(name));
-      await cli.addHash(gun(name), 'v1', img[name]!);
-    }
-    img['intruder'] = await pushImage(world.registry, 'dct/moved', { tag: 'v1' });
     const dir = makeWorkdir('webhook-dct');
+    // dct/app as `docker trust sign` publishes it: `notary add` of the manifest's bytes; the
+    // others by `notary addhash` of the digest and size.
+    const manifestFile = path.join(dir, 'app-manifest.json');
+    writeFileSync(manifestFile, signedManifest.body);
+    for (const name of ['app', 'closed', 'moved']) await cli.init(gun(name));
+    await cli.add(gun('app'), 'v1', manifestFile);
+    for (const name of ['closed', 'moved']) await cli.addHash(gun(name), 'v1', img[name]!);
+    img['intruder'] = await pushImage(world.registry, 'dct/moved', { tag: 'v1' });
     const config = path.join(dir, 'config.json');
     const dct = { server: notary.url, trustStore: 'hub' };
     writeFileSync(
