@@ -14,6 +14,8 @@ import type { ProviderOptions } from './options.js';
 
 const TOKEN_PATH = '/computeMetadata/v1/instance/service-accounts/default/token';
 const MAX_BODY_BYTES = 64 * 1024;
+/** The longest an access token from the metadata server is kept (its tokens last 3,600 s). */
+export const MAX_TOKEN_SECONDS = 3600;
 const TOKEN_RE = /^[\x21-\x7e]{1,8192}$/;
 
 async function readBody(body: AsyncIterable<Buffer>): Promise<string> {
@@ -54,12 +56,17 @@ async function metadataToken(
   }
   if (typeof body.access_token !== 'string' || !TOKEN_RE.test(body.access_token))
     throw new Error(`the metadata server at ${host} sent no usable access_token`);
-  if (typeof body.expires_in !== 'number' || !(body.expires_in > 0))
+  if (typeof body.expires_in !== 'number')
     throw new Error(`the metadata server at ${host} sent no expires_in`);
+  if (!(body.expires_in > 0))
+    throw new Error(
+      `the metadata server at ${host} sent an access token that had already expired (expires_in ${body.expires_in})`,
+    );
   return {
     username: 'oauth2accesstoken',
     password: body.access_token,
-    expiresAt: now() + body.expires_in * 1000,
+    // Google's access tokens live an hour; a longer (or infinite) expires_in is not believed.
+    expiresAt: now() + Math.min(body.expires_in, MAX_TOKEN_SECONDS) * 1000,
   };
 }
 

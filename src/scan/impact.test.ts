@@ -78,3 +78,30 @@ describe('PolicyFingerprints', () => {
     });
   });
 });
+
+describe('PolicyFingerprints with a namespace layer (issue 17)', () => {
+  const withLayer = (base: Snapshot, layers: Record<string, Snapshot>): Snapshot => ({
+    ...base,
+    namespaceLayer: (namespace) => layers[namespace],
+  });
+
+  describe("when a namespace's own layer changes", () => {
+    it("marks that namespace's images only, not the same image elsewhere", () => {
+      const cluster = snapshot({ 'ca:a': [a], 'ca:b': [b] });
+      const before = withLayer(cluster, { ns: snapshot({ 'ca:a': [a], 'ca:b': [b] }) });
+      const after = withLayer(cluster, { ns: snapshot({ 'ca:a': [b], 'ca:b': [b] }) });
+      const image = 'r.example/a/app:1';
+      expect(changed(before, after, image)).toBe(true);
+      expect(new PolicyFingerprints(before).of('other', image)).toBe(
+        new PolicyFingerprints(after).of('other', image),
+      );
+    });
+  });
+
+  describe('when a namespace gains a layer', () => {
+    it('marks its images', () => {
+      const cluster = snapshot({ 'ca:a': [a], 'ca:b': [b] });
+      expect(changed(cluster, withLayer(cluster, { ns: cluster }), 'r.example/a/app:1')).toBe(true);
+    });
+  });
+});

@@ -1,5 +1,6 @@
 // Which images a policy change can affect: an image's verdict depends only on the statement that
-// governs it in its namespace (or on the verdict reached without one: noMatch, a blocked policy),
+// governs it in its namespace, and in that namespace's own layer when it has one (or on the
+// verdict reached without one: noMatch, a blocked policy),
 // that statement's admission fields and requirements, and the certificates of the trust stores
 // they name. Two snapshots that agree on all of that for an image give it the same verdict, so
 // the scan re-verifies only images whose governing fingerprint changed.
@@ -15,13 +16,29 @@ const sha256 = (text: string): string => createHash('sha256').update(text).diges
 export class PolicyFingerprints {
   readonly #snapshot: Snapshot;
   readonly #byStatement = new Map<string, string>();
+  readonly #layers = new Map<string, PolicyFingerprints | undefined>();
 
   constructor(snapshot: Snapshot) {
     this.#snapshot = snapshot;
   }
 
-  /** What `image`'s verdict in `namespace` depends on, as one hash. */
+  /** What `image`'s verdict in `namespace` depends on, both layers, as one hash. */
   of(namespace: string, image: string): string {
+    const cluster = this.#of(namespace, image);
+    const layer = this.#layer(namespace);
+    return layer ? sha256(`${cluster} ${layer.#of(namespace, image)}`) : cluster;
+  }
+
+  /** The namespace's own layer (issue 17), fingerprinted on its own snapshot. */
+  #layer(namespace: string): PolicyFingerprints | undefined {
+    if (this.#layers.has(namespace)) return this.#layers.get(namespace);
+    const snapshot = this.#snapshot.namespaceLayer?.(namespace);
+    const layer = snapshot && new PolicyFingerprints(snapshot);
+    this.#layers.set(namespace, layer);
+    return layer;
+  }
+
+  #of(namespace: string, image: string): string {
     let repository: string;
     try {
       repository = repositoryName(parseReference(image));

@@ -6,6 +6,7 @@ import type { PolicySource } from '../config/index.js';
 import type { ReportStore, WorkloadSource } from '../kube/index.js';
 import {
   createImageVerifier,
+  withNamespaceLayer,
   type CachedVerdict,
   type ImageVerifierOptions,
 } from '../pipeline/index.js';
@@ -71,12 +72,17 @@ export class Scanner {
     const observed = observeCache<CachedVerdict>(options.pipeline.cache);
     const timeoutMs = options.timeoutMs ?? 60_000;
     this.#parts = {
-      verify: createImageVerifier({
-        ...options.pipeline,
-        registry: budgeted(options.pipeline.registry, budget),
-        cache: observed.cache,
-        verificationTimeoutMs: timeoutMs,
-      }),
+      // Both layers, as admission judges them (issue 17): a namespace's NamespaceTrustPolicies
+      // can fail a workload the cluster's policies pass. Exceptions are not applied: a report
+      // says whether the image verifies, and break-glass does not change that.
+      verify: withNamespaceLayer(
+        createImageVerifier({
+          ...options.pipeline,
+          registry: budgeted(options.pipeline.registry, budget),
+          cache: observed.cache,
+          verificationTimeoutMs: timeoutMs,
+        }),
+      ),
       observed,
       budget,
       timeoutMs,

@@ -103,8 +103,17 @@ app.kubernetes.io/part-of: notary-admission
 {{- if and .Values.autoscaling.enabled (gt (int .Values.autoscaling.minReplicas) (int .Values.autoscaling.maxReplicas)) -}}
 {{- fail "autoscaling.maxReplicas must be at least autoscaling.minReplicas" -}}
 {{- end -}}
-{{- if and .Values.autoscaling.enabled .Values.podDisruptionBudget.enabled (ge (int .Values.podDisruptionBudget.minAvailable) (int .Values.autoscaling.minReplicas)) -}}
+{{- if and .Values.autoscaling.enabled .Values.podDisruptionBudget.enabled -}}
+{{- /* A percentage is rounded up by the disruption controller: "67%" of 2 replicas is 2. */ -}}
+{{- $min := .Values.podDisruptionBudget.minAvailable -}}
+{{- $floor := int .Values.autoscaling.minReplicas -}}
+{{- $kept := int $min -}}
+{{- if kindIs "string" $min -}}
+{{- $kept = div (add (mul (int (trimSuffix "%" $min)) $floor) 99) 100 -}}
+{{- end -}}
+{{- if ge (int $kept) $floor -}}
 {{- fail "podDisruptionBudget.minAvailable must be below autoscaling.minReplicas, or no replica could ever be evicted (node drains would hang)" -}}
+{{- end -}}
 {{- end -}}
 {{- if and .Values.policy.create (not .Values.policy.certificates) (ne .Values.policy.level "skip") -}}
 {{- fail "policy.create needs policy.certificates: the PEM certificates of the signing CA" -}}

@@ -6,10 +6,15 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startControlPlane, type ControlPlane } from '../../harness/controlplane.js';
-import { run, type RunResult } from '../../harness/run.js';
-import { requireTool } from '../../harness/tools.js';
-import { makeWorkdir } from '../../harness/workdir.js';
-import { CHART_DIR, DEPLOY_DIR, helmTemplate, parseManifests, valueArgs } from './render.js';
+import type { RunResult } from '../../harness/run.js';
+import {
+  CHART_DIR,
+  clusterHelm,
+  DEPLOY_DIR,
+  helmTemplate,
+  parseManifests,
+  valueArgs,
+} from './render.js';
 
 const NS = 'na-system';
 const NAME = 'na-notary-admission';
@@ -51,16 +56,7 @@ describe('chart on a real kube-apiserver', () => {
 
   beforeAll(async () => {
     cp = await startControlPlane();
-    const home = makeWorkdir('helm');
-    const helmPath = requireTool('helm');
-    helm = (args) =>
-      run(helmPath, ['--kubeconfig', cp.kubeconfigPath, ...args], {
-        env: {
-          HELM_CACHE_HOME: path.join(home, 'cache'),
-          HELM_CONFIG_HOME: path.join(home, 'config'),
-          HELM_DATA_HOME: path.join(home, 'data'),
-        },
-      });
+    helm = clusterHelm(cp);
     for (const file of [path.join(CHART_DIR, 'crds'), FIXTURE_CRDS]) {
       const applied = await cp.kubectl(['apply', '--server-side', '-f', file]);
       expect(applied.stderr).toBe('');

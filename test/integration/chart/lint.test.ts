@@ -41,3 +41,19 @@ describe('helm lint', () => {
     });
   });
 });
+
+describe('helm template for a cluster older than 1.30', () => {
+  it('fails naming the kubeVersion the chart needs (its ValidatingAdmissionPolicy is v1 in 1.30)', async () => {
+    const result = await run(requireTool('helm'), [
+      'template',
+      'x',
+      CHART_DIR,
+      '--kube-version',
+      '1.29.9',
+    ]);
+    expect(result.code).toBe(1);
+    expect(result.stderr).toContain(
+      'chart requires kubeVersion: >=1.30.0-0 which is incompatible with Kubernetes v1.29.9',
+    );
+  });
+});

@@ -8,8 +8,10 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { loadAll } from 'js-yaml';
-import { runOk } from '../../harness/run.js';
+import type { ControlPlane } from '../../harness/controlplane.js';
+import { run, runOk, type RunResult } from '../../harness/run.js';
 import { REPO_ROOT, requireTool } from '../../harness/tools.js';
+import { makeWorkdir } from '../../harness/workdir.js';
 
 export const CHART_DIR = path.join(REPO_ROOT, 'charts/notary-admission');
 export const DEPLOY_DIR = path.join(REPO_ROOT, 'deploy');
@@ -66,6 +68,23 @@ export function helmTemplate(options: TemplateOptions = {}): Promise<string> {
   ]);
 }
 
+/**
+ * `helm` against the cluster of `cp` (its admin kubeconfig), with its cache, config and data in a
+ * fresh directory of its own; never throws for a non-zero exit.
+ */
+export function clusterHelm(cp: ControlPlane): (args: string[]) => Promise<RunResult> {
+  const home = makeWorkdir('helm');
+  const helmPath = requireTool('helm');
+  return (args) =>
+    run(helmPath, ['--kubeconfig', cp.kubeconfigPath, ...args], {
+      env: {
+        HELM_CACHE_HOME: path.join(home, 'cache'),
+        HELM_CONFIG_HOME: path.join(home, 'config'),
+        HELM_DATA_HOME: path.join(home, 'data'),
+      },
+    });
+}
+
 /** The objects of a multi-document YAML stream (empty documents dropped). */
 export function parseManifests(text: string): K8sObject[] {
   return loadAll(text).filter((doc): doc is K8sObject => typeof doc === 'object' && doc !== null);
@@ -85,7 +104,7 @@ const REPORT_CRDS = /^ {2}name: (cluster)?policyreports\.wgpolicyk8s\.io$/m;
 
 const HEADER = `# Rendered from charts/notary-admission by test/integration/chart/render.ts (do not edit):
 #   helm template ${DEPLOY_RELEASE} charts/notary-admission --namespace ${DEPLOY_RELEASE} \\
-#     --include-crds --no-hooks
+#     --kube-version ${KUBE_VERSION} --include-crds --no-hooks
 # TLS is self-managed: the service fills the Secret and the caBundle. See docs/install.md.
 `;
 

@@ -117,9 +117,21 @@ describe('chart knobs of issue 17', () => {
       expect((await render()).some((o) => o.kind === 'HorizontalPodAutoscaler')).toBe(false);
     });
 
+    it('renders a percentage minAvailable that keeps a replica evictable at the floor', async () => {
+      const objects = await render({
+        'autoscaling.enabled': 'true',
+        'podDisruptionBudget.minAvailable': '50%',
+      });
+      expect(one(objects, 'PodDisruptionBudget')['spec']).toMatchObject({ minAvailable: '50%' });
+    });
+
     it.each([
       [
         { 'autoscaling.enabled': 'true', 'podDisruptionBudget.minAvailable': '2' },
+        'must be below autoscaling.minReplicas',
+      ],
+      [
+        { 'autoscaling.enabled': 'true', 'podDisruptionBudget.minAvailable': '67%' },
         'must be below autoscaling.minReplicas',
       ],
       [

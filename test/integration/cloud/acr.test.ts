@@ -16,7 +16,7 @@ import {
 import { writeToken } from '../../support/clouds/identity-token.js';
 import { startRegistryFront, type RegistryFront } from '../../support/clouds/registry-front.js';
 import { startTestService, type TestService } from '../../support/service.js';
-import { reviewAt, startCloudWorld, type CloudWorld } from './world.js';
+import { expectRefreshAhead, reviewAt, startCloudWorld, type CloudWorld } from './world.js';
 
 const TENANT = randomUUID();
 const CLIENT = randomUUID();
@@ -52,7 +52,10 @@ afterAll(async () => {
 });
 
 /** `serve --cloud-credentials acr` with what the workload identity webhook injects. */
-async function serve(tokenFile: string): Promise<TestService> {
+async function serve(
+  tokenFile: string,
+  o: { now?: () => number; flags?: string[] } = {},
+): Promise<TestService> {
   const svc = await startTestService({
     trustPolicy: world.trustPolicy,
     trustStores: world.trustStores,
@@ -64,6 +67,7 @@ async function serve(tokenFile: string): Promise<TestService> {
       // The front stands for <name>.azurecr.io.
       '--cloud-registry-host',
       `acr=${front.host}`,
+      ...(o.flags ?? []),
     ],
     env: {
       AZURE_CLIENT_ID: CLIENT,
@@ -71,7 +75,7 @@ async function serve(tokenFile: string): Promise<TestService> {
       AZURE_FEDERATED_TOKEN_FILE: tokenFile,
       AZURE_AUTHORITY_HOST: entra.url,
     },
-    overrides: { cloudCa: entra.ca },
+    overrides: { cloudCa: entra.ca, ...(o.now && { now: o.now }) },
   });
   services.push(svc);
   return svc;
@@ -87,6 +91,25 @@ describe('ACR credentials from workload identity', () => {
       expect(r.kind).toBe('admitted');
       expect(r.audit).toMatch(/: verified sha256:/);
       expect(exchanges.exchange - before).toBe(1);
+    });
+  });
+
+  // The refresh token lives 3 h (its JWT `exp`, which src/cloud/acr.ts caps at 3 h from the
+  // exchange): it is refreshed once 80% of that, 2.4 h, has passed.
+  describe('when 80% of the ACR refresh token’s 3 hours have passed (clock moved)', () => {
+    it('exchanges for a new one ahead of expiry, admitting with the token in hand meanwhile', async () => {
+      const file = path.join(dir, 'azure-token-refresh');
+      await writeToken(file, SUBJECT, 3600);
+      const clock = { offset: 0 };
+      const now = () => Date.now() + clock.offset;
+      const svc = await serve(file, { now, flags: ['--no-cache'] });
+      const before = exchanges.exchange;
+      await expectRefreshAhead(
+        () => reviewAt(svc, front.host, world.image),
+        clock,
+        () => exchanges.exchange - before,
+        { fresh: 2 * 3600_000, stale: 2.5 * 3600_000 },
+      );
     });
   });
 

@@ -1,6 +1,7 @@
 // What every cloud flow's test needs: a harness registry that accepts only the credentials the
 // cloud flow yields (one user: the cloud's username and the token it hands out), one image pushed
 // and signed there with the real notation CLI, and the trust policy that trusts its signer.
+import { expect, vi } from 'vitest';
 import { makePki, notationSign, pushImage, startRegistry } from '../../harness/index.js';
 import type { PushedImage, Registry, RegistryAuth } from '../../harness/index.js';
 import { podReview } from '../../support/reviews.js';
@@ -59,4 +60,25 @@ export async function reviewAt(svc: TestService, host: string, image: PushedImag
     audit: outcome.response?.auditAnnotations?.['image-0'] ?? '',
     message: outcome.message ?? '',
   };
+}
+
+/**
+ * The credential refreshed ahead of expiry, `review` admitted throughout: the first review fetches
+ * it (`fetches()` 1); at `fresh` ms on the clock the one in hand still serves (still 1); at `stale`
+ * ms (past the refresh point) the review is admitted and a second fetch follows (2).
+ */
+export async function expectRefreshAhead(
+  review: () => Promise<{ kind: string }>,
+  clock: { offset: number },
+  fetches: () => number,
+  at: { fresh: number; stale: number },
+): Promise<void> {
+  expect((await review()).kind).toBe('admitted');
+  expect(fetches()).toBe(1);
+  clock.offset = at.fresh;
+  expect((await review()).kind).toBe('admitted');
+  expect(fetches()).toBe(1);
+  clock.offset = at.stale;
+  expect((await review()).kind).toBe('admitted');
+  await vi.waitFor(() => expect(fetches()).toBe(2));
 }

@@ -2,7 +2,7 @@
 // verifier lists every running workload in its namespace's PolicyReport within one scan, flips
 // the results a TrustStore edit affects (and only those), sees a signer revoked at the CRL
 // responder within one nextUpdate interval, drops the results of deleted workloads, and exports
-// the non-compliance gauge.
+// the non-compliance gauge. A namespace's own NamespaceTrustPolicy is judged as admission judges it.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { readReport, type ReadResult } from '../../../src/kube/index.js';
 import type { Service } from '../../../src/main.js';
@@ -31,6 +31,8 @@ import {
 
 const TRUST_NS = 'na-reports-trust';
 const [NS1, NS2] = ['team-one', 'team-two'];
+/** A team whose own NamespaceTrustPolicy asks team B's signer for reports/a (issue 17's layer). */
+const NS3 = 'team-three';
 /** The CRL's nextUpdate interval of the revocable signer's CAs. */
 const CRL_SECONDS = 4;
 
@@ -111,7 +113,7 @@ beforeAll(async () => {
   await world.sign(img.a);
   await world.sign(img.b, { signer: signerB });
   await world.sign(img.r, { signer: revocable });
-  for (const ns of [TRUST_NS, NS1, NS2]) await c.kubectl(['create', 'namespace', ns]);
+  for (const ns of [TRUST_NS, NS1, NS2, NS3]) await c.kubectl(['create', 'namespace', ns]);
   await installCrds(c);
   const scope = (r: keyof typeof img) => `${world.registry.host}/reports/${r}`;
   await c.apply(
@@ -129,6 +131,24 @@ beforeAll(async () => {
     workload('StatefulSet', NS1, 'b-sts', img.b.reference),
     workload('DaemonSet', NS2, 'r-ds', img.r.reference),
     workload('Job', NS2, 'a-job', img.a.reference),
+    {
+      apiVersion: 'notary-admission.dev/v1alpha1',
+      kind: 'NamespaceTrustStore',
+      metadata: { namespace: NS3, name: 'team' },
+      spec: { type: 'ca', certificates: [signerB.root.pem] },
+    },
+    {
+      apiVersion: 'notary-admission.dev/v1alpha1',
+      kind: 'NamespaceTrustPolicy',
+      metadata: { namespace: NS3, name: 'only-b' },
+      spec: {
+        registryScopes: [scope('a')],
+        signatureVerification: { level: 'strict' },
+        trustStores: [`ca:${NS3}/team`],
+        trustedIdentities: ['*'],
+      },
+    },
+    pod(NS3, 'a-pod', img.a.reference),
   );
   ({ service } = await startKubeService({
     kubeconfig: cp.kubeconfigPath,
@@ -157,6 +177,8 @@ describe('the background verifier', () => {
       `${NS1}/Pod/a-pod: pass team-a`,
       `${NS1}/Pod/u-pod: fail team-a`,
       `${NS1}/StatefulSet/b-sts: pass team-b`,
+      // The cluster's team-a passes it; the namespace's own layer does not.
+      `${NS3}/Pod/a-pod: fail ${NS3}/only-b`,
       `${NS2}/DaemonSet/r-ds: pass revocable`,
       `${NS2}/Job/a-job: pass team-a`,
     ]);

@@ -2,8 +2,16 @@
 // `--https-proxy` and `--http-proxy`, every connection to the registry (https, Basic auth) and to
 // the CRL server goes through the proxy. Proof from the proxy's own log: each of them sits behind
 // a byte relay that counts the connections it accepts, and every one of those is a CONNECT line
-// in tinyproxy's log (tinyproxy may CONNECT only to those two ports). Then the proxy stops, and a
-// review of an image not verified yet is answered in time as inconclusive ("could not verify").
+// in tinyproxy's log (tinyproxy may CONNECT only to the targets' ports). Then the proxy stops,
+// and a review of an image not verified yet is answered in time as inconclusive ("could not
+// verify").
+// The same holds for a bearer registry's token realm and for an OCSP responder: the token server
+// sits behind an https front on the registry's own origin (the only realm `serve` gives
+// credentials to), and the certificates of a second signer name an OCSP responder behind a
+// relay. The responder and the token server are never named to the service directly, so what
+// they answer reached them through the front or the relay; every connection those accept is a
+// CONNECT in the proxy's log. Plain-HTTP targets (OCSP, CRL) are tunnelled too (src/registry/
+// proxy.ts), so the proxy forwards no absolute-URI request (`GET http://…`) at all.
 import { writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -12,16 +20,19 @@ import {
   notationSign,
   pushImage,
   serveCrl,
+  startOcspResponder,
   startProxy,
   startRegistry,
   type CrlServer,
   type HttpProxy,
+  type OcspResponder,
   type PushedImage,
   type Registry,
 } from '../../harness/index.js';
 import { makeWorkdir } from '../../harness/workdir.js';
 import type { ApiServerClient } from '../../support/api-server.js';
 import { podReview } from '../../support/reviews.js';
+import { startSameOriginRealm, type SameOriginRealm } from '../../support/same-origin-realm.js';
 import { startTestService, type TestService } from '../../support/service.js';
 import { startTcpRelay } from '../../support/tcp-relay.js';
 
@@ -35,6 +46,14 @@ let proxy: HttpProxy;
 let svc: TestService;
 let api: ApiServerClient;
 const images: Record<'signed' | 'unsigned' | 'later', PushedImage> = {} as never;
+/** A bearer registry (olareg) and its same-origin https front, which the Pods name. */
+let bearer: Registry;
+let bearerFront: SameOriginRealm;
+let bearerImage: PushedImage;
+let ocsp: OcspResponder;
+let ocspRelay: Relay;
+/** Signed by leaves of a PKI that names only an OCSP responder (behind `ocspRelay`). */
+const ocspImages: Record<'good' | 'revoked', PushedImage> = {} as never;
 
 /** The image as the Pod names it: through the relay, so its connections are counted. */
 const viaRelay = (image: PushedImage): string =>
@@ -68,13 +87,63 @@ beforeAll(async () => {
         referrersApi: true,
       });
   }
-  proxy = await startProxy({ connectPorts: [registryRelay.port, crlRelay.port] });
+
+  bearer = await startRegistry({ kind: 'olareg', auth: 'bearer' });
+  bearerFront = await startSameOriginRealm(bearer.url, bearer.tokenServer!.realm);
+  bearerImage = await pushImage(bearer, 'egress/bearer', { credentials: bearer.credentials });
+  await notationSign(bearerImage.reference, bearer, {
+    key: pki.leaf.keyPath,
+    certChain: pki.chainPath,
+    format: 'cose',
+    referrersApi: true,
+  });
+
+  ocsp = await startOcspResponder();
+  ocspRelay = await startTcpRelay({ host: '127.0.0.1', port: Number(new URL(ocsp.url).port) });
+  // The certificates name the responder behind its relay.
+  const relayedOcsp: OcspResponder = {
+    ...ocsp,
+    register: (name, ca) => ocsp.register(name, ca).replace(ocsp.url, `http://${ocspRelay.host}`),
+  };
+  const ocspPki = await makePki({
+    key: 'ec-p256',
+    name: 'Egress OCSP Signer',
+    revocation: { ocsp: relayedOcsp },
+  });
+  const revokedLeaf = await ocspPki.issue('revoked');
+  await ocspPki.revoke(revokedLeaf);
+  for (const [key, leaf] of [
+    ['good', ocspPki.leaf],
+    ['revoked', revokedLeaf],
+  ] as const) {
+    ocspImages[key] = await pushImage(registry, `egress/ocsp-${key}`, {
+      credentials: registry.credentials,
+    });
+    await notationSign(ocspImages[key].reference, registry, {
+      key: leaf.keyPath,
+      certChain: ocspPki.chainFor(leaf),
+      format: 'cose',
+      referrersApi: true,
+    });
+  }
+
+  proxy = await startProxy({
+    connectPorts: [registryRelay.port, crlRelay.port, bearerFront.port, ocspRelay.port],
+  });
   const dir = makeWorkdir('egress-service');
   const credentials = path.join(dir, 'docker-config.json');
   const { username, password } = registry.credentials!;
   await writeFile(
     credentials,
-    JSON.stringify({ auths: { [registryRelay.host]: { username, password } } }),
+    JSON.stringify({
+      auths: {
+        [registryRelay.host]: { username, password },
+        [bearerFront.host]: {
+          username: bearer.credentials!.username,
+          password: bearer.credentials!.password,
+        },
+      },
+    }),
   );
   svc = await startTestService({
     trustPolicy: {
@@ -89,10 +158,11 @@ beforeAll(async () => {
         },
       ],
     },
-    trustStores: { ca: { egress: [pki.root.pem] } },
+    trustStores: { ca: { egress: [pki.root.pem, ocspPki.root.pem] } },
     flags: [
       ...['--https-proxy', proxy.url, '--http-proxy', proxy.url],
       ...['--registry-ca', `${registryRelay.host}=${registry.caPath!}`],
+      ...['--registry-ca', `${bearerFront.host}=${bearerFront.caPath}`],
       ...['--registry-credentials', credentials],
     ],
   });
@@ -106,12 +176,37 @@ afterAll(async () => {
     crlRelay?.stop(),
     crl?.stop(),
     registry?.stop(),
+    bearerFront?.stop(),
+    bearer?.stop(),
+    ocspRelay?.stop(),
+    ocsp?.stop(),
   ]);
 });
 
-const review = async (image: PushedImage) => {
-  const outcome = await api.review(podReview({ images: [viaRelay(image)] }));
+const reviewReference = async (reference: string) => {
+  const outcome = await api.review(podReview({ images: [reference] }));
   return { kind: outcome.kind, message: outcome.response?.status?.message };
+};
+const review = (image: PushedImage) => reviewReference(viaRelay(image));
+
+/**
+ * For every target behind a relay or front: the connections it accepted, and the CONNECTs to it
+ * in the proxy's log (equal when nothing bypassed the proxy); `other`: CONNECTs to anything else.
+ */
+const tunnels = () => {
+  const connects = proxy.connects();
+  const targets = { registry: registryRelay, crl: crlRelay, bearer: bearerFront, ocsp: ocspRelay };
+  const each = (count: (target: { host: string; connections: () => number }) => number) =>
+    Object.fromEntries(Object.entries(targets).map(([k, t]) => [k, count(t)])) as Record<
+      keyof typeof targets,
+      number
+    >;
+  const known = Object.values(targets).map((t) => t.host);
+  return {
+    accepted: each((t) => t.connections()),
+    connects: each((t) => connects.filter((c) => c === t.host).length),
+    other: connects.filter((c) => !known.includes(c)),
+  };
 };
 
 describe('egress through tinyproxy (service)', () => {
@@ -131,6 +226,60 @@ describe('egress through tinyproxy (service)', () => {
       expect(to(registryRelay)).toBeGreaterThan(0);
       expect(to(crlRelay)).toBeGreaterThan(0);
       expect(connects.filter((c) => c !== registryRelay.host && c !== crlRelay.host)).toEqual([]);
+      expect([proxy.refused(), proxy.forwarded()]).toEqual([[], []]);
+    });
+  });
+
+  describe('when the registry sends the service to its token realm (bearer)', () => {
+    it('admits the image, the token fetched through the proxy like every registry request', async () => {
+      const token = bearer.tokenServer!;
+      // The pushes and signing above asked the token server directly; from here, only the service.
+      const before = token.requests.length;
+      const reference = `${bearerFront.host}/${bearerImage.repository}@${bearerImage.digest}`;
+      expect(await reviewReference(reference)).toEqual({ kind: 'admitted', message: undefined });
+      const asked = token.requests.slice(before);
+      expect(asked).toContainEqual({
+        scopes: expect.arrayContaining(['repository:egress/bearer:pull']) as unknown,
+        user: bearer.credentials!.username,
+        granted: [{ type: 'repository', name: 'egress/bearer', actions: ['pull'] }],
+      });
+      // Every one of them came in at the front (the service is never told the token server).
+      expect(bearerFront.requests.filter((r) => r.startsWith('GET /token?'))).toHaveLength(
+        asked.length,
+      );
+      const { accepted, connects, other } = tunnels();
+      expect(accepted).toEqual(connects);
+      expect(connects.bearer).toBeGreaterThan(0);
+      expect(other).toEqual([]);
+      expect([proxy.refused(), proxy.forwarded()]).toEqual([[], []]);
+    });
+  });
+
+  describe('when the signing certificates name an OCSP responder', () => {
+    it('admits a good leaf, every OCSP request tunnelled through the proxy', async () => {
+      expect(await review(ocspImages.good)).toEqual({ kind: 'admitted', message: undefined });
+      // Plain-HTTP GETs (RFC 6960 A.1: these requests are short), which a proxy would forward as
+      // `GET http://…`; tunnelled instead, so the proxy forwarded nothing (below).
+      expect(new Set(ocsp.requests.map((r) => r.split(' ')[0]))).toEqual(new Set(['GET']));
+      const { accepted, connects, other } = tunnels();
+      expect(accepted).toEqual(connects);
+      expect(connects.ocsp).toBeGreaterThan(0);
+      expect(other).toEqual([]);
+      expect([proxy.refused(), proxy.forwarded()]).toEqual([[], []]);
+    });
+
+    it('denies a revoked leaf from the answer the responder gave through the proxy', async () => {
+      const before = ocsp.requests.length;
+      const outcome = await review(ocspImages.revoked);
+      expect(outcome.kind).toBe('denied');
+      expect(outcome.message).toContain(
+        `revoked according to OCSP responder http://${ocspRelay.host}/`,
+      );
+      expect(outcome.message).toMatch(/\[CERT_REVOKED\]$/);
+      expect(ocsp.requests.length).toBeGreaterThan(before);
+      const { accepted, connects, other } = tunnels();
+      expect(accepted).toEqual(connects);
+      expect(other).toEqual([]);
       expect([proxy.refused(), proxy.forwarded()]).toEqual([[], []]);
     });
   });

@@ -3,14 +3,16 @@
 // kube-apiserver holds the Secrets and calls the webhook (a ValidatingWebhookConfiguration with a
 // URL); the service reads them with an RBAC-limited identity, as the chart grants it.
 import { writeFile } from 'node:fs/promises';
-import http from 'node:http';
 import path from 'node:path';
 import { Writable } from 'node:stream';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createLogger } from '../../../src/telemetry/index.js';
 import { startControlPlane, type ControlPlane, type PushedImage } from '../../harness/index.js';
-import { listenLocal } from '../../harness/http.js';
 import { makeWorkdir } from '../../harness/workdir.js';
+import {
+  startPlainSameOriginRealm,
+  type SameOriginFront,
+} from '../../support/same-origin-realm.js';
 import { startTestService, type TestService } from '../../support/service.js';
 import { startSigningWorld, statement, type SigningWorld } from './fixtures.js';
 
@@ -70,40 +72,6 @@ beforeAll(async () => {
 
 afterAll(() => cp?.stop());
 
-/**
- * The registry with its token realm on its own origin (as ghcr.io, quay.io or Harbor serve it):
- * `/token` goes to the harness's token server, the rest to the registry, and the challenge's
- * realm is rewritten to match. `serve` sends credentials to no other realm (it has no flag to
- * configure one), so a bearer registry is reached through this front.
- */
-async function sameOriginRealm(registryUrl: string, tokenRealm: string) {
-  const realm = new URL(tokenRealm);
-  const front = await listenLocal((req, res) => {
-    const toToken = (req.url ?? '').startsWith('/token');
-    const target = toToken ? realm : new URL(registryUrl);
-    const path = toToken ? `${realm.pathname}${(req.url ?? '').slice('/token'.length)}` : req.url;
-    const forward = http.request(
-      {
-        host: target.hostname,
-        port: target.port,
-        method: req.method,
-        path,
-        headers: { ...req.headers, host: target.host },
-      },
-      (up) => {
-        const challenge = up.headers['www-authenticate'];
-        if (challenge)
-          up.headers['www-authenticate'] = challenge.replace(tokenRealm, `${front.url}/token`);
-        res.writeHead(up.statusCode ?? 502, up.headers);
-        up.pipe(res);
-      },
-    );
-    forward.on('error', () => res.writeHead(502).end());
-    req.pipe(forward);
-  });
-  return { host: new URL(front.url).host, close: front.close };
-}
-
 /** Every line the service logs (debug and up). */
 function capture(): { lines: string[]; stream: Writable } {
   const lines: string[] = [];
@@ -125,7 +93,7 @@ describe.each([
   let image: PushedImage;
   /** `host:port` the pods and Secrets name: the registry, or its same-origin front (bearer). */
   let host: string;
-  let front: { host: string; close: () => Promise<void> } | undefined;
+  let front: SameOriginFront | undefined;
   let svc: TestService;
   let password: string;
   const logs = capture();
@@ -191,7 +159,7 @@ describe.each([
     image = await world.push('private/app');
     await world.sign(image);
     const token = world.registry.tokenServer;
-    front = token && (await sameOriginRealm(world.registry.url, token.realm));
+    front = token && (await startPlainSameOriginRealm(world.registry.url, token.realm));
     host = front?.host ?? world.registry.host;
     // The service has no credentials of its own: only the pods' pull secrets.
     svc = await startTestService({
@@ -229,7 +197,7 @@ describe.each([
 
   afterAll(async () => {
     await svc?.close();
-    await front?.close();
+    await front?.stop();
     await world?.stop();
   });
 

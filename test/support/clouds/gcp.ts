@@ -8,6 +8,8 @@ export interface FakeMetadata {
   calls: number;
   /** `ok`, or `unbound`: no service account for the pod (GKE answers 404). */
   mode: 'ok' | 'unbound';
+  /** The `expires_in` (seconds) of the token it hands out; 0 or less: one already expired. */
+  expiresIn: number;
   stop(): Promise<void>;
 }
 
@@ -17,7 +19,7 @@ export async function startFakeMetadata(o: {
   accessToken: string;
   expiresIn?: number;
 }): Promise<FakeMetadata> {
-  const state = { calls: 0, mode: 'ok' as FakeMetadata['mode'] };
+  const state = { calls: 0, mode: 'ok' as FakeMetadata['mode'], expiresIn: o.expiresIn ?? 3599 };
   const server = await listenLocal((req, res) => {
     state.calls++;
     if (req.headers['metadata-flavor'] !== 'Google') {
@@ -32,7 +34,7 @@ export async function startFakeMetadata(o: {
     res.end(
       JSON.stringify({
         access_token: o.accessToken,
-        expires_in: o.expiresIn ?? 3599,
+        expires_in: state.expiresIn,
         token_type: 'Bearer',
       }),
     );

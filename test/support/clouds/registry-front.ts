@@ -2,9 +2,10 @@
 // on the registry's host (`/oauth2/token`, `/v2/token`) and ACR its `/oauth2/exchange` too. The
 // harness's token server has its own port, so this front puts it (and any extra route) on the
 // registry's origin and rewrites the challenge's realm to match; everything else is forwarded.
-import http from 'node:http';
+import type http from 'node:http';
 import { listenLocal } from '../../harness/http.js';
 import type { Registry } from '../../harness/index.js';
+import { forward } from '../forward.js';
 
 export type Route = (req: http.IncomingMessage, res: http.ServerResponse) => void;
 
@@ -12,32 +13,6 @@ export interface RegistryFront {
   /** `127.0.0.1:PORT`: the registry as the service reaches it. */
   host: string;
   stop(): Promise<void>;
-}
-
-/** Forwards to `target` at `path`, with the challenge's realm rewritten. */
-function forward(
-  to: { target: URL; path: string; rewrite: (challenge: string) => string },
-  req: http.IncomingMessage,
-  res: http.ServerResponse,
-): void {
-  const { target, path, rewrite } = to;
-  const up = http.request(
-    {
-      host: target.hostname,
-      port: target.port,
-      method: req.method,
-      path,
-      headers: { ...req.headers, host: target.host },
-    },
-    (answer) => {
-      const challenge = answer.headers['www-authenticate'];
-      if (challenge) answer.headers['www-authenticate'] = rewrite(challenge);
-      res.writeHead(answer.statusCode ?? 502, answer.headers);
-      answer.pipe(res);
-    },
-  );
-  up.on('error', () => res.writeHead(502).end());
-  req.pipe(up);
 }
 
 /** The bearer registry behind one origin: `realmPath` → its token server, `routes` served here. */
