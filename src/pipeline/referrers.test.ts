@@ -25,7 +25,8 @@ import {
 const IMAGE = `sha256:${'a'.repeat(64)}`;
 const SPDX = 'application/spdx+json';
 const MANIFEST = 'application/vnd.oci.image.manifest.v1+json';
-const NOW = Date.parse('2026-12-07T12:00:00Z');
+// The test chains are valid from an hour before they are made: NOW must not be a fixed date.
+const NOW = Math.floor(Date.now() / 1000) * 1000;
 const DAY = 86_400_000;
 const iso = (ms: number) => new Date(ms).toISOString();
 const digestN = (n: number) => `sha256:${n.toString(16).padStart(64, '0')}`;

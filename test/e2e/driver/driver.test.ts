@@ -4,6 +4,7 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { problems, renderExpectation } from './expect.js';
+import type { ImageSpec } from './images.js';
 import { loadScenarios } from './scenario.js';
 import { render, type Vars } from './template.js';
 
@@ -69,14 +70,18 @@ describe('problems', () => {
 
 describe('scenarios', () => {
   /** Every variable a run provides, with a dummy value. */
-  function dummyVars(images: string[]): Vars {
-    const image = (): Vars => ({
+  function dummyVars(images: Record<string, ImageSpec>): Vars {
+    const image = (spec: ImageSpec): Vars => ({
       ref: 'r',
       repo: 'p',
       digest: 'd',
       short: 's',
       pinned: 'q',
       dctRoot: 'pem',
+      // Only the referrers the spec attaches.
+      referrer: Object.fromEntries(
+        (spec.referrers ?? []).map((_, i) => [String(i), { digest: 'd', id: 'i' }]),
+      ),
     });
     const signer = { name: 'n', root: 'pem' };
     return {
@@ -88,7 +93,7 @@ describe('scenarios', () => {
       webhook: { caBundle: 'c', validate: 'v', mutate: 'm' },
       notary: { url: 'u' },
       namespace: 'ns',
-      image: Object.fromEntries(images.map((name) => [name, image()])),
+      image: Object.fromEntries(Object.entries(images).map(([name, spec]) => [name, image(spec)])),
     };
   }
 
@@ -107,7 +112,7 @@ describe('scenarios', () => {
   it.each(loadScenarios().map((s) => [s.name, s] as const))(
     '%s names only variables that exist (its own images)',
     (_, scenario) => {
-      const vars = dummyVars(Object.keys(scenario.images));
+      const vars = dummyVars(scenario.images);
       for (const step of scenario.steps) {
         const files = step.stdin ? [readFileSync(path.join(scenario.dir, step.stdin), 'utf8')] : [];
         expect(() => {
