@@ -1,6 +1,6 @@
 // The verdict cache key (standing decision 6: digest + policy revision).
 import { createHash } from 'node:crypto';
-import { cacheKey } from '../cache/index.js';
+import { cacheKey, Lru } from '../cache/index.js';
 
 /**
  * The cache key: digest, then the policy revision, statement and repository (in normal form, so
@@ -13,13 +13,12 @@ export function verdictKey(digest: string, ...scope: readonly string[]): string 
   const known = hashed.get(key);
   if (known !== undefined) return known;
   const hash = createHash('sha256').update(key).digest('base64url');
-  if (hashed.size >= MAX_HASHED) hashed.delete(hashed.keys().next().value as string);
   hashed.set(key, hash);
   return hash;
 }
 
 // Warm reviews ask for the same keys again and again: the hash is remembered by the whole
-// unhashed key (so it binds exactly what the hash binds), at most MAX_HASHED keys, the oldest
-// dropped first (decision 10).
+// unhashed key (so it binds exactly what the hash binds), at most MAX_HASHED keys, the least
+// recently used dropped first (decision 10).
 export const MAX_HASHED = 1024;
-const hashed = new Map<string, string>();
+const hashed = new Lru<string, string>(MAX_HASHED);

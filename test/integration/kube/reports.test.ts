@@ -43,7 +43,7 @@ let crl: CrlServer;
 let revocable: Pki;
 let signerB: Pki;
 let service: Service;
-const img = {} as Record<'a' | 'unsigned' | 'b' | 'r', PushedImage>;
+const img = {} as Record<'a' | 'unsigned' | 'b' | 'r' | 'teamSigned', PushedImage>;
 
 const results = async (): Promise<ReadResult[]> =>
   (await c.items(['policyreports.wgpolicyk8s.io', '-A'])).flatMap((r) => readReport(r));
@@ -113,6 +113,9 @@ beforeAll(async () => {
   await world.sign(img.a);
   await world.sign(img.b, { signer: signerB });
   await world.sign(img.r, { signer: revocable });
+  // Under team-a's scope, signed only by the signer team-three's own layer trusts.
+  img.teamSigned = await world.push('reports/unsigned');
+  await world.sign(img.teamSigned, { signer: signerB });
   for (const ns of [TRUST_NS, NS1, NS2, NS3]) await c.kubectl(['create', 'namespace', ns]);
   await installCrds(c);
   const scope = (r: keyof typeof img) => `${world.registry.host}/reports/${r}`;
@@ -142,13 +145,15 @@ beforeAll(async () => {
       kind: 'NamespaceTrustPolicy',
       metadata: { namespace: NS3, name: 'only-b' },
       spec: {
-        registryScopes: [scope('a')],
+        // reports/unsigned too: trusting its own signer there cannot loosen team-a.
+        registryScopes: [scope('a'), scope('unsigned')],
         signatureVerification: { level: 'strict' },
         trustStores: [`ca:${NS3}/team`],
         trustedIdentities: ['*'],
       },
     },
     pod(NS3, 'a-pod', img.a.reference),
+    pod(NS3, 'team-signed', img.teamSigned.reference),
   );
   ({ service } = await startKubeService({
     kubeconfig: cp.kubeconfigPath,
@@ -179,6 +184,8 @@ describe('the background verifier', () => {
       `${NS1}/StatefulSet/b-sts: pass team-b`,
       // The cluster's team-a passes it; the namespace's own layer does not.
       `${NS3}/Pod/a-pod: fail ${NS3}/only-b`,
+      // Its own layer would pass this one: the cluster's denial stands all the same.
+      `${NS3}/Pod/team-signed: fail team-a`,
       `${NS2}/DaemonSet/r-ds: pass revocable`,
       `${NS2}/Job/a-job: pass team-a`,
     ]);
