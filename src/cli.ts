@@ -56,7 +56,11 @@ const SERVE_FAILED = 1;
 
 const CA_HINT = '(pass it as --cacert to curl, or as the caBundle of the webhook configuration)';
 
+/** Written in by the bundler (esbuild.config.js): the bundle does not sit next to package.json. */
+declare const __NOTARY_ADMISSION_VERSION__: string | undefined;
+
 function version(): string {
+  if (typeof __NOTARY_ADMISSION_VERSION__ === 'string') return __NOTARY_ADMISSION_VERSION__;
   const pkg = new URL('../package.json', import.meta.url);
   return (JSON.parse(readFileSync(pkg, 'utf8')) as { version: string }).version;
 }

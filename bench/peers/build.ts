@@ -1,17 +1,20 @@
-// The two programs under comparison: our CLI built with tsc (from the working tree or a commit),
-// and the Ratify binary the installer built on request.
+// The two programs under comparison: our CLI built as the image builds it (tsc, then the esbuild
+// bundle; from the working tree or a commit), and the Ratify binary the installer built on request.
 import { execFileSync } from 'node:child_process';
 import { symlinkSync } from 'node:fs';
 import path from 'node:path';
+import { pathToFileURL } from 'node:url';
 import { findTool, TOOLS_DIR } from '../../test/harness/tools.js';
 import { makeWorkdir } from '../../test/harness/workdir.js';
 
 const builds = new Map<string, { cli: string; source: string }>();
+const BUNDLER = path.resolve('esbuild.config.js');
 
 /**
- * Builds our CLI once with tsc (tsc emits even if an in-progress file elsewhere has type errors):
- * from the working tree, or with BENCH_PEERS_REF=<commit> from that commit (`git archive`, for a
- * baseline while others edit src/). Returns the CLI's path and what it was built from.
+ * Builds our CLI once as the image does (src/cli.ts bundled by esbuild.config.js; esbuild does not
+ * type-check, so an in-progress type error elsewhere does not stop it): from the working tree, or
+ * with BENCH_PEERS_REF=<commit> from that commit (`git archive`, for a baseline while others edit
+ * src/). Returns the CLI's path and what it was built from.
  */
 export const ourCli = (): { cli: string; source: string } =>
   buildCli(process.env['BENCH_PEERS_REF']);
@@ -25,25 +28,19 @@ export function buildCli(ref: string | undefined): { cli: string; source: string
   if (ref !== undefined) {
     const commit = execFileSync('git', ['rev-parse', '--short', ref], { encoding: 'utf8' }).trim();
     root = makeWorkdir(`peers-src-${commit}`);
-    const files = ['src', 'package.json', 'tsconfig.json', 'tsconfig.build.json'];
-    execFileSync('sh', ['-c', `git archive ${commit} ${files.join(' ')} | tar -x -C ${root}`]);
+    execFileSync('sh', ['-c', `git archive ${commit} src package.json | tar -x -C ${root}`]);
     symlinkSync(path.resolve('node_modules'), path.join(root, 'node_modules'));
     source = `commit ${commit}`;
   }
-  const out =
+  const outdir =
     ref === undefined
-      ? path.resolve('node_modules/.cache/notary-admission-peers/dist')
-      : path.join(root, 'dist');
-  const tsc = path.resolve('node_modules/.bin/tsc');
-  const project = path.join(root, 'tsconfig.build.json');
-  try {
-    execFileSync(tsc, ['-p', project, '--outDir', out, '--sourceMap', 'false'], {
-      stdio: 'ignore',
-    });
-  } catch {
-    // type errors elsewhere: the JavaScript is still emitted
-  }
-  const built = { cli: path.join(out, 'cli.js'), source };
+      ? path.resolve('node_modules/.cache/notary-admission-peers/bundle')
+      : path.join(root, 'dist/bundle');
+  const entry = path.join(root, 'src/cli.ts');
+  const script = `const { bundle } = await import(${JSON.stringify(pathToFileURL(BUNDLER).href)});
+await bundle(${JSON.stringify({ entry, outdir })});`;
+  execFileSync(process.execPath, ['--input-type=module', '-e', script], { stdio: 'inherit' });
+  const built = { cli: path.join(outdir, 'cli.js'), source };
   builds.set(ref ?? '', built);
   return built;
 }

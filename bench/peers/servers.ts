@@ -1,5 +1,6 @@
 // The two servers under comparison, each a whole process pinned to one core with `taskset`:
-// - ours: `node dist/cli.js serve` (src/ built with tsc, not run through tsx), answering an
+// - ours: `node --max-semi-space-size=4 dist/bundle/cli.js serve` (the image's bundle, the chart's
+//   heap flag), answering an
 //   AdmissionReview for a Pod on POST /validate;
 // - Ratify: `ratify serve --http … --cert-dir …`, answering Gatekeeper's external-data
 //   ProviderRequest (a list of image keys) on POST /ratify/gatekeeper/v1/verify.
@@ -98,7 +99,8 @@ function ourCommand(b: PeerBench, port: number, o: ServerOptions): string[] {
     ...(b.registry.credentials ? ['--registry-credentials', b.credentialsPath] : []),
     ...(o.cache ? [] : ['--no-cache']),
   ];
-  return [process.execPath, ourCli().cli, ...flags];
+  // As the chart runs it (values.yaml semiSpaceMiB: NODE_OPTIONS --max-semi-space-size=4).
+  return [process.execPath, '--max-semi-space-size=4', ourCli().cli, ...flags];
 }
 
 function ratifyCommand(b: PeerBench, port: number, o: ServerOptions): string[] {

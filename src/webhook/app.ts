@@ -14,6 +14,7 @@ import Fastify, {
 import type { Metrics } from '../telemetry/metrics.types.js';
 import { admissionReviewResponse } from './admission-review.js';
 import type { WebhookCode } from './codes/index.js';
+import { fastJsonParser, type JsonBodyParser } from './json-body.js';
 import type { ReviewHandler, WebhookKind } from './review.js';
 
 /** 7 MiB is what an UPDATE of two 3 MiB objects needs (controller-runtime); 8 MiB leaves room. */
@@ -115,6 +116,9 @@ export function buildApp(options: AppOptions): WebhookApp {
   // Slow-loris guard on headers (Kubernetes uses 32 s for ReadHeaderTimeout).
   app.server.headersTimeout = 32_000;
   closeUnusedOnClose(app, options.https !== undefined);
+  const strictJson = app.getDefaultJsonParser('error', 'error') as JsonBodyParser;
+  app.removeContentTypeParser('application/json');
+  app.addContentTypeParser('application/json', { parseAs: 'string' }, fastJsonParser(strictJson));
 
   app.addHook('onSend', async (_request, reply) => {
     if (draining) void reply.header('connection', 'close');

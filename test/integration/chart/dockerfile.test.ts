@@ -1,12 +1,30 @@
 // The Dockerfile, without a Docker engine: its rules checked statically (hadolint's main ones),
 // dockerfile-utils' lint when that tool is installed, every COPY source present and let through
 // by .dockerignore, and the entrypoint run against a build laid out like the image's /app.
-import { existsSync, readFileSync, symlinkSync, copyFileSync } from 'node:fs';
+import { spawn } from 'node:child_process';
+import { existsSync, mkdirSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { describe, expect, it } from 'vitest';
+import { httpRequest } from '../../harness/http.js';
 import { run } from '../../harness/run.js';
 import { REPO_ROOT, TOOLS_DIR } from '../../harness/tools.js';
 import { makeWorkdir } from '../../harness/workdir.js';
+import { issue } from '../../support/certs.js';
+import { podReview } from '../../support/reviews.js';
+
+interface ReviewAnswer {
+  response: { allowed: boolean; status?: { message?: string } };
+}
+
+/** A kubeconfig naming an API server where nothing listens. */
+const KUBECONFIG_TO_NOWHERE = `apiVersion: v1
+kind: Config
+clusters: [{name: c, cluster: {server: "https://127.0.0.1:1", insecure-skip-tls-verify: true}}]
+users: [{name: u, user: {token: t}}]
+contexts: [{name: x, context: {cluster: c, user: u}}]
+current-context: x
+`;
 
 interface Instruction {
   op: string;
@@ -89,6 +107,23 @@ const ignore = ignoredBy(
     .filter((l) => l !== '' && !l.startsWith('#')),
 );
 
+let built: Promise<{ app: string; cli: string }> | undefined;
+
+/** /app as the image lays it out: the bundle `npm run build` makes, node_modules beside it. */
+function imageApp(): Promise<{ app: string; cli: string }> {
+  built ??= (async () => {
+    const app = makeWorkdir('image-app');
+    const { bundle } = (await import(path.join(REPO_ROOT, 'esbuild.config.js'))) as {
+      bundle: (o: { outdir: string }) => Promise<string>;
+    };
+    const cli = await bundle({ outdir: path.join(app, 'dist/bundle') });
+    // Only production dependencies sit beside it in the image (the bundle needs few of them).
+    symlinkSync(path.join(REPO_ROOT, 'node_modules'), path.join(app, 'node_modules'));
+    return { app, cli };
+  })();
+  return built;
+}
+
 describe('Dockerfile', () => {
   describe('when checked against the image rules', () => {
     it('pins every base image to a tag and runs on Node 22 distroless', () => {
@@ -103,7 +138,7 @@ describe('Dockerfile', () => {
       expect(runtime.steps.map((s) => s.op)).not.toContain('RUN');
       expect(JSON.parse(last(runtime, 'ENTRYPOINT') ?? '')).toEqual([
         '/nodejs/bin/node',
-        '/app/dist/cli.js',
+        '/app/dist/bundle/cli.js',
       ]);
       expect(JSON.parse(last(runtime, 'CMD') ?? '')).toEqual(['serve']);
       expect(all.map((s) => s.op)).not.toContain('ADD');
@@ -130,7 +165,8 @@ describe('Dockerfile', () => {
         .filter((c) => c.from === undefined)
         .flatMap((c) => c.sources);
       expect(sources).toEqual([
-        ...['package.json', 'package-lock.json', 'tsconfig.json', 'tsconfig.build.json', 'src'],
+        ...['package.json', 'package-lock.json', 'tsconfig.json', 'tsconfig.build.json'],
+        ...['esbuild.config.js', 'src'],
         ...['package.json', 'package-lock.json'],
         'package.json',
       ]);
@@ -146,7 +182,7 @@ describe('Dockerfile', () => {
   });
 
   describe('when the entrypoint is run in an /app laid out like the image', () => {
-    it('runs the CLI that `npm run build` makes (dist/cli.js from src/cli.ts)', async () => {
+    it('runs the bundle that `npm run build` makes (dist/bundle/cli.js from src/cli.ts)', async () => {
       const build = byName.find((s) => s.name === 'build')!;
       expect(last(build, 'WORKDIR')).toBe('/app');
       expect(build.steps.map((s) => s.args)).toContain('npm run build');
@@ -156,23 +192,77 @@ describe('Dockerfile', () => {
       const pkg = JSON.parse(readFileSync(path.join(REPO_ROOT, 'package.json'), 'utf8')) as {
         version: string;
         scripts: Record<string, string>;
+        bin: Record<string, string>;
       };
-      expect(pkg.scripts['build']).toBe('tsc -p tsconfig.build.json');
-      const app = makeWorkdir('image-app');
-      // Other files' type errors do not stop tsc from emitting; `npm run build` in CI judges those.
-      await run(process.execPath, [
-        path.join(REPO_ROOT, 'node_modules/typescript/bin/tsc'),
-        ...['-p', path.join(REPO_ROOT, 'tsconfig.build.json'), '--outDir', path.join(app, 'dist')],
-        ...['--sourceMap', 'false'],
-      ]);
-      copyFileSync(path.join(REPO_ROOT, 'package.json'), path.join(app, 'package.json'));
-      symlinkSync(path.join(REPO_ROOT, 'node_modules'), path.join(app, 'node_modules'));
-      const entry = [path.join(app, 'dist/cli.js')];
-      const help = await run(process.execPath, [...entry, 'serve', '--help']);
+      expect(pkg.scripts['build']).toBe('tsc -p tsconfig.build.json && node esbuild.config.js');
+      expect(pkg.bin['notary-admission']).toBe('dist/bundle/cli.js');
+      const { app, cli } = await imageApp();
+      expect(cli).toBe(path.join(app, 'dist/bundle/cli.js'));
+      const help = await run(process.execPath, [cli, 'serve', '--help']);
       expect(help.stdout).toMatch(/^Usage: notary-admission serve \[flags\]/);
       expect(help.code).toBe(0);
-      const version = await run(process.execPath, [...entry, 'version']);
+      // No package.json beside the bundle: the version was written in when it was built.
+      const version = await run(process.execPath, [cli, 'version']);
       expect(version.stdout.trim()).toBe(pkg.version);
+      // The Kubernetes client is a chunk loaded on first use: it loads, and reports the refusal.
+      const kubeconfig = path.join(app, 'kubeconfig');
+      writeFileSync(kubeconfig, KUBECONFIG_TO_NOWHERE);
+      const report = await run(process.execPath, [cli, 'report', '--kubeconfig', kubeconfig]);
+      expect(report.code, report.stderr).toBe(2);
+      expect(report.stderr).toMatch(/127\.0\.0\.1:1\b|ECONNREFUSED|connect/i);
+      expect(report.stderr).not.toMatch(/Cannot find (module|package)|ERR_MODULE_NOT_FOUND/);
+    });
+
+    it('serves: the bundled service answers a review through its pipeline', async () => {
+      const { app, cli } = await imageApp();
+      mkdirSync(path.join(app, 'truststore/x509/ca/acme'), { recursive: true });
+      writeFileSync(path.join(app, 'truststore/x509/ca/acme/root.crt'), (await issue({})).pem);
+      const statement = {
+        name: 'apps',
+        registryScopes: ['127.0.0.1:1/apps/web'],
+        signatureVerification: { level: 'strict' },
+        trustStores: ['ca:acme'],
+        trustedIdentities: ['*'],
+      };
+      const policy = path.join(app, 'trustpolicy.json');
+      writeFileSync(policy, JSON.stringify({ version: '1.0', trustPolicies: [statement] }));
+      const child = spawn(
+        process.execPath,
+        [cli, 'serve', '--port', '0', '--metrics-port', 'off', '--log-level', 'warn']
+          .concat(['--tls-dir', path.join(app, 'tls'), '--trust-policy', policy])
+          .concat(['--trust-store', path.join(app, 'truststore'), '--drain-delay', '0s'])
+          .concat(['--insecure-registry', '127.0.0.1:1', '--allow-private-network', 'all']),
+        { cwd: app, stdio: ['ignore', 'pipe', 'pipe'] },
+      );
+      try {
+        let out = '';
+        child.stdout.on('data', (c: Buffer) => (out += c.toString('utf8')));
+        child.stderr.on('data', (c: Buffer) => (out += c.toString('utf8')));
+        let url: string | undefined;
+        for (let i = 0; i < 400 && url === undefined && child.exitCode === null; i++) {
+          url = /^Webhook: (https:\/\/\S+) /m.exec(out)?.[1];
+          if (url === undefined) await sleep(50);
+        }
+        expect(url, out).toBeDefined();
+        const ca = readFileSync(path.join(app, 'tls', 'ca.crt'));
+        const review = (image: string) =>
+          httpRequest(`${url}/validate?timeout=5s`, {
+            ca,
+            method: 'POST',
+            headers: { 'content-type': 'application/json' },
+            body: JSON.stringify(podReview({ images: [image], uid: 'bundle-1' })),
+          }).then((r) => JSON.parse(r.body.toString('utf8')) as ReviewAnswer);
+        // Governed: the registry is asked (nothing listens there) and the review fails closed.
+        const governed = (await review('127.0.0.1:1/apps/web:1')).response;
+        expect(governed.allowed).toBe(false);
+        expect(governed.status?.message).toMatch(/registry unavailable: .*\[NETWORK\]$/);
+        // Ungoverned: decided by the policy step alone.
+        const other = (await review('127.0.0.1:1/other:1')).response;
+        expect(other.allowed).toBe(false);
+        expect(other.status?.message).toMatch(/\[NO_APPLICABLE_POLICY\]/);
+      } finally {
+        child.kill('SIGKILL');
+      }
     });
   });
 

@@ -26,6 +26,11 @@ export interface ServeProcess {
 }
 
 const PROBE = path.join(path.dirname(fileURLToPath(import.meta.url)), 'probe.ts');
+/**
+ * The program under test: src/cli.ts through tsx, or a built one, e.g. the image's bundle
+ * (`npm run build`, then NOTARY_ADMISSION_TEST_ENTRY=dist/bundle/cli.js npx vitest run test/reliability).
+ */
+const ENTRY = process.env['NOTARY_ADMISSION_TEST_ENTRY'] ?? 'src/cli.ts';
 
 /** The environment without settings of ours, so only the flags configure the child. */
 const cleanEnv = (): NodeJS.ProcessEnv =>
@@ -60,7 +65,7 @@ export async function startServeProcess(
   options: { nodeFlags?: string[]; generatedTls?: boolean } = {},
 ): Promise<ServeProcess> {
   const node = ['--expose-gc', ...(options.nodeFlags ?? []), '--import', 'tsx', '--import', PROBE];
-  const child = spawn(process.execPath, [...node, 'src/cli.ts', 'serve', ...args], {
+  const child = spawn(process.execPath, [...node, ENTRY, 'serve', ...args], {
     cwd: REPO_ROOT,
     env: cleanEnv(),
     stdio: ['ignore', 'pipe', 'pipe', 'ipc'],
