@@ -1,5 +1,5 @@
 // Side by side with Ratify (issue 20): `npm run bench -- peers`, or one part: `peers:warm`,
-// `peers:nocache`, `peers:startup`, `peers:cold`, `peers:requests`, `peers:cli`, `peers:rtt`.
+// `peers:floor` (after warm: it reads Ratify's warm figures), `peers:nocache`, `peers:startup`, `peers:cold`, `peers:requests`, `peers:cli`, `peers:rtt`.
 // Needs Ratify: `npm run tools -- --peers`. Both servers are pinned to core 0; this process (and
 // so the registries, proxies and token server it starts) and the load generator to core 1.
 // BENCH_PEERS_QUICK=1 is a smoke run (a minute or two); the durations and counts of each part
@@ -17,11 +17,12 @@ import { LABEL, OTHER_CPU, SERVER_CPU, withPeers } from './servers.js';
 import { setupBench, signedImages, type PeerBench } from './setup.js';
 import { startupPart } from './startup.js';
 import { targetsTable, type Figures } from './targets.js';
+import { floorPart } from './floor.js';
 import { noCachePart } from './nocache.js';
 import { warmPart } from './warm.js';
 
-type Part = 'warm' | 'nocache' | 'startup' | 'cold' | 'requests' | 'cli' | 'rtt';
-const PARTS: Part[] = ['warm', 'nocache', 'startup', 'cold', 'requests', 'cli', 'rtt'];
+type Part = 'warm' | 'floor' | 'nocache' | 'startup' | 'cold' | 'requests' | 'cli' | 'rtt';
+const PARTS: Part[] = ['warm', 'floor', 'nocache', 'startup', 'cold', 'requests', 'cli', 'rtt'];
 // The issue's comparison is on distribution (tag schema); `distribution,olareg` adds the
 // referrers API for the registry-bound parts (no cache, cold, requests, RTT).
 const KINDS = (process.env['BENCH_PEERS_KINDS'] || 'distribution').split(',') as RegistryKind[];
@@ -57,6 +58,12 @@ const SECTIONS: Section[] = [
     firstOnly: true,
     title: 'warm, one image by digest, cache on',
     run: warmPart,
+  },
+  {
+    part: 'floor',
+    firstOnly: true,
+    title: 'the platform floor: warm loop against servers that only parse and answer',
+    run: (b, image, figures) => floorPart(b, [image.reference], figures),
   },
   { part: 'nocache', firstOnly: false, title: 'no cache, concurrency 1', run: noCachePart },
   { part: 'startup', firstOnly: true, title: 'start-up', run: startupPart },

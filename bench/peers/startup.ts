@@ -18,12 +18,15 @@ export async function startupPart(
 ): Promise<string> {
   const listening: Record<PeerName, number[]> = { ours: [], ratify: [] };
   const first: Record<PeerName, number[]> = { ours: [], ratify: [] };
+  const afterPort: Record<PeerName, number[]> = { ours: [], ratify: [] };
   const rss: Record<PeerName, number[]> = { ours: [], ratify: [] };
   const once = (k: number, name: PeerName) =>
     withPeer(name, b, { cpu: SERVER_CPU, cache: true, tag: `start-${k}` }, (s) =>
       withClient(b, s, async (verify) => {
         await verify([image.reference]);
-        first[name].push(performance.now() - s.spawnedAt);
+        const answered = performance.now() - s.spawnedAt;
+        first[name].push(answered);
+        afterPort[name].push(answered - s.listeningMs);
         listening[name].push(s.listeningMs);
         rss[name].push(rssBytes(s.pid) / 2 ** 20);
       }),
@@ -36,6 +39,15 @@ export async function startupPart(
     ratify: [median(first.ratify)],
     rule: { kind: 'abs-max', max: 50 },
   });
+  // The other reading of "first request after start": from the moment the port accepts (Ratify's
+  // HTTPS listener accepts before it serves: its figure here includes its certificate watcher).
+  figures.push({
+    name: 'first request after start (port accepts → first verification answered, median)',
+    unit: 'ms',
+    ours: [median(afterPort.ours)],
+    ratify: [median(afterPort.ratify)],
+    rule: { kind: 'abs-max', max: 50 },
+  });
   const range = (v: number[]): string =>
     `${num(median(v))} (${num(Math.min(...v))}–${num(Math.max(...v))})`;
   const rows = (['ours', 'ratify'] as const).map((name) => [
@@ -43,6 +55,7 @@ export async function startupPart(
     STARTS,
     range(listening[name]),
     range(first[name]),
+    range(afterPort[name]),
     range(rss[name]),
   ]);
   return table(
@@ -51,6 +64,7 @@ export async function startupPart(
       'starts',
       'spawn → port accepts, ms: median (range)',
       'spawn → first verification answered, ms',
+      'port accepts → first verification answered, ms',
       'RSS after it, MiB',
     ],
     rows,

@@ -2,15 +2,15 @@
 // dockerfile-utils' lint when that tool is installed, every COPY source present and let through
 // by .dockerignore, and the entrypoint run against a build laid out like the image's /app.
 import { spawn } from 'node:child_process';
-import { existsSync, mkdirSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { describe, expect, it } from 'vitest';
 import { httpRequest } from '../../harness/http.js';
 import { run } from '../../harness/run.js';
 import { REPO_ROOT, TOOLS_DIR } from '../../harness/tools.js';
-import { makeWorkdir } from '../../harness/workdir.js';
 import { issue } from '../../support/certs.js';
+import { imageApp } from '../../support/bundle.js';
 import { podReview } from '../../support/reviews.js';
 
 interface ReviewAnswer {
@@ -106,23 +106,6 @@ const ignore = ignoredBy(
     .map((l) => l.trim())
     .filter((l) => l !== '' && !l.startsWith('#')),
 );
-
-let built: Promise<{ app: string; cli: string }> | undefined;
-
-/** /app as the image lays it out: the bundle `npm run build` makes, node_modules beside it. */
-function imageApp(): Promise<{ app: string; cli: string }> {
-  built ??= (async () => {
-    const app = makeWorkdir('image-app');
-    const { bundle } = (await import(path.join(REPO_ROOT, 'esbuild.config.js'))) as {
-      bundle: (o: { outdir: string }) => Promise<string>;
-    };
-    const cli = await bundle({ outdir: path.join(app, 'dist/bundle') });
-    // Only production dependencies sit beside it in the image (the bundle needs few of them).
-    symlinkSync(path.join(REPO_ROOT, 'node_modules'), path.join(app, 'node_modules'));
-    return { app, cli };
-  })();
-  return built;
-}
 
 describe('Dockerfile', () => {
   describe('when checked against the image rules', () => {
