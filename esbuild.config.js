@@ -38,9 +38,16 @@ export async function bundle({
     banner: {
       js: "import { createRequire as __bundleRequire } from 'node:module'; const require = __bundleRequire(import.meta.url);",
     },
-    // Fastify requires these only for route schemas and inject(), which serve never uses (app.ts
-    // gives it a schema controller without compilers): left in node_modules, not parsed at start.
+    // Left in node_modules (the image keeps the production dependencies) and loaded by Node:
+    // - Fastify requires these only for route schemas and inject(), which serve never uses (app.ts
+    //   gives it a schema controller without compilers);
+    // - the cloud SDKs are imported on first use only (src/cloud), so bundling them gains no
+    //   start-up, and a bundled CommonJS package imported with import() exposes only `default`
+    //   (esbuild's code splitting), where Node gives its named exports too: `fromTokenFile is
+    //   not a function` (test/integration/cloud/bundle-ecr.test.ts).
     external: [
+      '@aws-sdk/*',
+      '@azure/*',
       '@fastify/ajv-compiler',
       '@fastify/fast-json-stringify-compiler',
       'light-my-request',
