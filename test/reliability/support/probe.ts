@@ -21,16 +21,19 @@ export interface ProbeAnswer {
 }
 
 function descriptors(): { fds: number; sockets: number } {
-  const fds = readdirSync('/proc/self/fd');
+  let open = 0;
   let sockets = 0;
-  for (const fd of fds) {
+  for (const fd of readdirSync('/proc/self/fd')) {
     try {
-      if (readlinkSync(`/proc/self/fd/${fd}`).startsWith('socket:')) sockets++;
+      const target = readlinkSync(`/proc/self/fd/${fd}`);
+      open++;
+      if (target.startsWith('socket:')) sockets++;
     } catch {
-      // closed between the listing and the readlink
+      // Closed between the listing and the readlink (a registry connection ending, or the
+      // listing's own directory handle): not open, so counted neither as a socket nor as a file.
     }
   }
-  return { fds: fds.length, sockets };
+  return { fds: open, sockets };
 }
 
 function answer(req: ProbeRequest): ProbeAnswer {
