@@ -4,12 +4,11 @@
 // TLS 1.3 keep-alive client, A B B A slices). Read beside Ratify's warm figures of the same run:
 // a target above the floor cannot be met by any code on this runtime.
 import { spawn, type ChildProcess } from 'node:child_process';
-import net from 'node:net';
 import { fileURLToPath } from 'node:url';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { freePort } from '../../test/harness/process.js';
 import { num, ratio, table } from './md.js';
-import { admissionBody, SERVER_CPU, type PeerServer } from './servers.js';
+import { accepts, admissionBody, SERVER_CPU, type PeerServer } from './servers.js';
 import type { PeerBench } from './setup.js';
 import { CONCURRENCY, cpuPer, interleaved, medianOf, type Slice } from './slices.js';
 import type { Figures } from './targets.js';
@@ -20,16 +19,6 @@ const LABELS: Record<Floor, string> = {
   node: 'floor: node:https, JSON.parse, fixed answer',
   fastify: 'floor: Fastify (webhook options), JSON.parse, fixed answer',
 };
-
-const accepts = (port: number): Promise<boolean> =>
-  new Promise((resolve) => {
-    const s = net.connect(port, '127.0.0.1');
-    s.once('connect', () => {
-      s.destroy();
-      resolve(true);
-    });
-    s.once('error', () => resolve(false));
-  });
 
 /** A floor server pinned like the peers, dressed as the slot `name` of the slices machinery. */
 async function startFloor(

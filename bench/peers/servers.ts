@@ -59,7 +59,8 @@ export interface ServerOptions {
   tag: string;
 }
 
-async function accepts(port: number): Promise<boolean> {
+/** Whether 127.0.0.1:`port` accepts a TCP connection now. */
+export async function accepts(port: number): Promise<boolean> {
   return new Promise((resolve) => {
     const socket = net.connect(port, '127.0.0.1');
     socket.once('connect', () => {

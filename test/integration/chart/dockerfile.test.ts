@@ -1,21 +1,13 @@
 // The Dockerfile, without a Docker engine: its rules checked statically (hadolint's main ones),
 // dockerfile-utils' lint when that tool is installed, every COPY source present and let through
 // by .dockerignore, and the entrypoint run against a build laid out like the image's /app.
-import { spawn } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { setTimeout as sleep } from 'node:timers/promises';
 import { describe, expect, it } from 'vitest';
-import { httpRequest } from '../../harness/http.js';
 import { run } from '../../harness/run.js';
 import { REPO_ROOT, TOOLS_DIR } from '../../harness/tools.js';
 import { issue } from '../../support/certs.js';
-import { imageApp } from '../../support/bundle.js';
-import { podReview } from '../../support/reviews.js';
-
-interface ReviewAnswer {
-  response: { allowed: boolean; status?: { message?: string } };
-}
+import { imageApp, startBundleServe } from '../../support/bundle.js';
 
 /** A kubeconfig naming an API server where nothing listens. */
 const KUBECONFIG_TO_NOWHERE = `apiVersion: v1
@@ -209,42 +201,21 @@ describe('Dockerfile', () => {
       };
       const policy = path.join(app, 'trustpolicy.json');
       writeFileSync(policy, JSON.stringify({ version: '1.0', trustPolicies: [statement] }));
-      const child = spawn(
-        process.execPath,
-        [cli, 'serve', '--port', '0', '--metrics-port', 'off', '--log-level', 'warn']
-          .concat(['--tls-dir', path.join(app, 'tls'), '--trust-policy', policy])
-          .concat(['--trust-store', path.join(app, 'truststore'), '--drain-delay', '0s'])
-          .concat(['--insecure-registry', '127.0.0.1:1', '--allow-private-network', 'all']),
-        { cwd: app, stdio: ['ignore', 'pipe', 'pipe'] },
-      );
+      const serve = await startBundleServe(cli, app, [
+        ...['--trust-policy', policy, '--trust-store', path.join(app, 'truststore')],
+        ...['--insecure-registry', '127.0.0.1:1', '--allow-private-network', 'all'],
+      ]);
       try {
-        let out = '';
-        child.stdout.on('data', (c: Buffer) => (out += c.toString('utf8')));
-        child.stderr.on('data', (c: Buffer) => (out += c.toString('utf8')));
-        let url: string | undefined;
-        for (let i = 0; i < 400 && url === undefined && child.exitCode === null; i++) {
-          url = /^Webhook: (https:\/\/\S+) /m.exec(out)?.[1];
-          if (url === undefined) await sleep(50);
-        }
-        expect(url, out).toBeDefined();
-        const ca = readFileSync(path.join(app, 'tls', 'ca.crt'));
-        const review = (image: string) =>
-          httpRequest(`${url}/validate?timeout=5s`, {
-            ca,
-            method: 'POST',
-            headers: { 'content-type': 'application/json' },
-            body: JSON.stringify(podReview({ images: [image], uid: 'bundle-1' })),
-          }).then((r) => JSON.parse(r.body.toString('utf8')) as ReviewAnswer);
         // Governed: the registry is asked (nothing listens there) and the review fails closed.
-        const governed = (await review('127.0.0.1:1/apps/web:1')).response;
+        const governed = await serve.review('127.0.0.1:1/apps/web:1');
         expect(governed.allowed).toBe(false);
-        expect(governed.status?.message).toMatch(/registry unavailable: .*\[NETWORK\]$/);
+        expect(governed.message).toMatch(/registry unavailable: .*\[NETWORK\]$/);
         // Ungoverned: decided by the policy step alone.
-        const other = (await review('127.0.0.1:1/other:1')).response;
+        const other = await serve.review('127.0.0.1:1/other:1');
         expect(other.allowed).toBe(false);
-        expect(other.status?.message).toMatch(/\[NO_APPLICABLE_POLICY\]/);
+        expect(other.message).toMatch(/\[NO_APPLICABLE_POLICY\]/);
       } finally {
-        child.kill('SIGKILL');
+        serve.close();
       }
     });
   });

@@ -2,16 +2,11 @@
 // on a real kube-apiserver: its lazily loaded Kubernetes client lists and watches TrustPolicies and
 // TrustStores, readiness follows, reviews are judged under the cluster's policies, and a policy
 // applied while it runs takes effect. The rest of the suite runs src/ through tsx.
-import { spawn, type ChildProcess } from 'node:child_process';
-import { readFileSync } from 'node:fs';
-import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startControlPlane, type ControlPlane } from '../../harness/index.js';
-import { httpRequest } from '../../harness/http.js';
 import { makeWorkdir } from '../../harness/workdir.js';
-import { imageApp } from '../../support/bundle.js';
+import { imageApp, startBundleServe, type BundleServe } from '../../support/bundle.js';
 import { issue } from '../../support/certs.js';
-import { podReview } from '../../support/reviews.js';
 import {
   cluster,
   eventually,
@@ -27,23 +22,13 @@ const REGISTRY = '127.0.0.1:1';
 
 let cp: ControlPlane;
 let c: Cluster;
-let child: ChildProcess | undefined;
-let url: string;
-let ca: Buffer;
-let output = '';
+let serve: BundleServe | undefined;
 
+/** The denial message of a review of a Pod running `image` (every image here is denied). */
 const message = async (image: string): Promise<string> => {
-  const res = await httpRequest(`${url}/validate?timeout=5s`, {
-    ca,
-    method: 'POST',
-    headers: { 'content-type': 'application/json' },
-    body: JSON.stringify(podReview({ images: [image], namespace: 'default' })),
-  });
-  const answer = JSON.parse(res.body.toString('utf8')) as {
-    response: { allowed: boolean; status?: { message?: string } };
-  };
-  expect(answer.response.allowed).toBe(false);
-  return answer.response.status?.message ?? '';
+  const answer = await serve!.review(image);
+  expect(answer.allowed).toBe(false);
+  return answer.message;
 };
 
 beforeAll(async () => {
@@ -54,28 +39,15 @@ beforeAll(async () => {
   const root = await issue({ profile: 'root', subject: 'CN=Bundle Root' });
   await c.apply(trustStore('trusted', [root.pem]), trustPolicy('apps', [`${REGISTRY}/apps/web`]));
   const { cli } = await imageApp();
-  const dir = makeWorkdir('bundle-serve');
-  child = spawn(
-    process.execPath,
-    [cli, 'serve', '--policy-source', 'kubernetes', '--kubeconfig', cp.kubeconfigPath]
-      .concat(['--trust-namespace', TRUST_NS, '--port', '0', '--metrics-port', 'off'])
-      .concat(['--tls-dir', path.join(dir, 'tls'), '--scan-interval', 'off', '--no-events'])
-      .concat(['--insecure-registry', REGISTRY, '--allow-private-network', 'all'])
-      .concat(['--log-level', 'warn', '--drain-delay', '0s']),
-    { stdio: ['ignore', 'pipe', 'pipe'] },
-  );
-  child.stdout!.on('data', (b: Buffer) => (output += b.toString('utf8')));
-  child.stderr!.on('data', (b: Buffer) => (output += b.toString('utf8')));
-  url = await eventually(
-    'the Webhook line',
-    () => /^Webhook: (https:\/\/\S+) /m.exec(output)?.[1],
-    30_000,
-  );
-  ca = readFileSync(path.join(dir, 'tls', 'ca.crt'));
+  serve = await startBundleServe(cli, makeWorkdir('bundle-serve'), [
+    ...['--policy-source', 'kubernetes', '--kubeconfig', cp.kubeconfigPath],
+    ...['--trust-namespace', TRUST_NS, '--scan-interval', 'off', '--no-events'],
+    ...['--insecure-registry', REGISTRY, '--allow-private-network', 'all'],
+  ]);
 }, 120_000);
 
 afterAll(async () => {
-  child?.kill('SIGKILL');
+  serve?.close();
   await cp?.stop();
 });
 
@@ -83,17 +55,14 @@ describe('the bundle with --policy-source kubernetes on a real kube-apiserver', 
   it('becomes ready once it has read the cluster policies, and judges reviews under them', async () => {
     await eventually(
       'readyz 200',
-      async () => {
-        const r = await httpRequest(`${url}/readyz`, { ca }).catch(() => undefined);
-        return r?.status === 200 ? true : undefined;
-      },
+      async () => ((await serve!.status('/readyz')) === 200 ? true : undefined),
       30_000,
     );
     expect(await message(`${REGISTRY}/apps/web:1`)).toMatch(
       /under policy "apps" — registry unavailable: .*\[NETWORK\]$/,
     );
     expect(await message(`${REGISTRY}/other/tool:1`)).toMatch(/\[NO_APPLICABLE_POLICY\]$/);
-    expect(child?.exitCode, output).toBeNull();
+    expect(serve!.running(), serve!.output()).toBe(true);
   });
 
   it('follows a TrustPolicy applied while it runs (the watch works in the bundle)', async () => {
@@ -107,6 +76,6 @@ describe('the bundle with --policy-source kubernetes on a real kube-apiserver', 
       20_000,
     );
     expect(governed).toMatch(/\[NETWORK\]$/);
-    expect(output).not.toMatch(/Cannot find (module|package)|ERR_MODULE_NOT_FOUND/);
+    expect(serve!.output()).not.toMatch(/Cannot find (module|package)|ERR_MODULE_NOT_FOUND/);
   });
 });
