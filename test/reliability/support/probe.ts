@@ -16,27 +16,45 @@ export interface ProbeAnswer {
   rss: number;
   fds: number;
   sockets: number;
+  /** Non-socket descriptors open across the probe's two listings (targets, sorted). */
+  files: string[];
   /** process.getActiveResourcesInfo() counted by kind (Timeout, TCPSocketWrap, …). */
   resources: Record<string, number>;
 }
 
-function descriptors(): { fds: number; sockets: number } {
-  let open = 0;
-  let sockets = 0;
+/** Open descriptors now: fd number → what it points at (`socket:[…]`, `pipe:[…]`, a path). */
+function listing(): Map<string, string> {
+  const open = new Map<string, string>();
   for (const fd of readdirSync('/proc/self/fd')) {
     try {
-      const target = readlinkSync(`/proc/self/fd/${fd}`);
-      open++;
-      if (target.startsWith('socket:')) sockets++;
+      open.set(fd, readlinkSync(`/proc/self/fd/${fd}`));
     } catch {
       // Closed between the listing and the readlink (a registry connection ending, or the
-      // listing's own directory handle): not open, so counted neither as a socket nor as a file.
+      // listing's own directory handle): not open.
     }
   }
-  return { fds: open, sockets };
+  return open;
 }
 
-function answer(req: ProbeRequest): ProbeAnswer {
+/**
+ * Sockets from one listing; other descriptors only when open in two listings `settleMs` apart.
+ * `serve` re-reads its TLS pair every second and its policy files every two, each read holding a
+ * descriptor for a moment on the thread pool: a probe that lands on one must not count it, while
+ * a leaked descriptor stays open and is counted.
+ */
+async function descriptors(settleMs: number) {
+  const first = listing();
+  await new Promise((resolve) => setTimeout(resolve, settleMs));
+  const second = listing();
+  let sockets = 0;
+  for (const target of second.values()) if (target.startsWith('socket:')) sockets++;
+  const files: string[] = [];
+  for (const [fd, target] of second)
+    if (!target.startsWith('socket:') && first.get(fd) === target) files.push(target);
+  return { fds: second.size, sockets, files: files.sort() };
+}
+
+async function answer(req: ProbeRequest): Promise<ProbeAnswer> {
   const gc = (globalThis as { gc?: () => void }).gc;
   if (req.gc && gc) {
     gc();
@@ -50,14 +68,14 @@ function answer(req: ProbeRequest): ProbeAnswer {
     heapUsed: heap.used_heap_size,
     heapLimit: heap.heap_size_limit,
     rss: process.memoryUsage().rss,
-    ...descriptors(),
+    ...(await descriptors(50)),
     resources,
   };
 }
 
 if (process.send) {
   process.on('message', (m: ProbeRequest) => {
-    if (typeof m?.probe === 'number') process.send?.(answer(m));
+    if (typeof m?.probe === 'number') void answer(m).then((a) => process.send?.(a));
   });
   process.channel?.unref();
 }
