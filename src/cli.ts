@@ -15,6 +15,7 @@ import {
 } from './config/args.js';
 import { processEnvironment } from './config/env.js';
 import { ConfigError } from './config/errors.js';
+import { keepWasmOnBaselineCompiler } from './registry/baseline-wasm.js';
 import type { Env } from './config/notation-dir.js';
 import type { ListReports } from './cli-kube-report.js';
 import type { Service, ServiceOverrides } from './main.js';
@@ -205,6 +206,7 @@ function isMain(): boolean {
 }
 
 if (isMain()) {
+  keepWasmOnBaselineCompiler();
   const argv = process.argv.slice(2);
   runCli(argv, {
     out: (t) => process.stdout.write(t),

@@ -39,6 +39,7 @@ import {
 } from './telemetry/index.js';
 import { buildApp, type WebhookApp } from './webhook/app.js';
 import { listenMetrics } from './webhook/metrics-server.js';
+import { warmUp } from './webhook/warm-up.js';
 import { createReviewHandler } from './webhook/review.js';
 import {
   generateSelfSigned,
@@ -379,6 +380,11 @@ export async function startService(
   });
   // buildApp was given `https`, so its server is an https.Server.
   served.server = webhook.app.server as unknown as HttpsServer;
+  await webhook.app.ready();
+  // Issue 20: the transport's first-time work is done before the port opens (warm-up.ts).
+  const warm = await warmUp({ server: served.server, path: '/livez' });
+  if (warm.ok) logger.debug(warm, 'warm-up before listening');
+  else logger.info(warm, 'warm-up before listening did not finish; the first review pays for it');
   await webhook.app.listen({ host: settings.host, port: settings.port });
   const address = webhook.app.server.address() as AddressInfo;
   const metricsServer =
