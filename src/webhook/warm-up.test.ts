@@ -1,3 +1,4 @@
+import { readdirSync, readFileSync, readlinkSync } from 'node:fs';
 import https from 'node:https';
 import type { IncomingMessage } from 'node:http';
 import { describe, expect, it } from 'vitest';
@@ -23,6 +24,29 @@ async function webhook(ready = true) {
   return { app: built.app, server: built.app.server as unknown as https.Server, reviews, seen };
 }
 
+/**
+ * TCP sockets this process holds in LISTEN state, from the kernel's tables: the warm-up's
+ * loopback listener must not outlive it (Node's own resource list keeps a closed handle a while).
+ */
+function listeners(): number {
+  const mine = new Set<string>();
+  for (const fd of readdirSync('/proc/self/fd')) {
+    try {
+      const inode = /^socket:\[(\d+)\]$/.exec(readlinkSync(`/proc/self/fd/${fd}`))?.[1];
+      if (inode) mine.add(inode);
+    } catch {
+      // closed meanwhile
+    }
+  }
+  let n = 0;
+  for (const table of ['/proc/self/net/tcp', '/proc/self/net/tcp6'])
+    for (const line of readFileSync(table, 'utf8').split('\n').slice(1)) {
+      const f = line.trim().split(/\s+/);
+      if (f[3] === '0A' && f[9] !== undefined && mine.has(f[9])) n++;
+    }
+  return n;
+}
+
 const connections = (server: https.Server): Promise<number> =>
   new Promise((resolve, reject) =>
     server.getConnections((err, n) => (err ? reject(err) : resolve(n))),
@@ -32,7 +56,9 @@ describe('warmUp', () => {
   describe('with the webhook not listening yet', () => {
     it('serves one GET through the server over TLS, reaches no review, and leaves nothing open', async () => {
       const { app, server, reviews, seen } = await webhook();
+      const before = listeners();
       const result = await warmUp({ server, path: '/livez' });
+      expect(listeners()).toBe(before);
       expect(result).toMatchObject({ ok: true });
       expect(seen).toEqual(['GET /livez']);
       expect(reviews).toEqual([]);
@@ -60,8 +86,10 @@ describe('warmUp', () => {
         // never answers
       });
       const started = Date.now();
+      const before = listeners();
       const result = await warmUp({ server: silent, path: '/livez', timeoutMs: 200 });
       expect(result.ok).toBe(false);
+      expect(listeners()).toBe(before); // a local process cannot reach the server through it
       expect(Date.now() - started).toBeLessThan(2_000);
       silent.closeAllConnections();
     });

@@ -4,7 +4,7 @@
 // checks, each function's first compile. The client is Node's own HTTPS client, not undici:
 // undici's first connection compiles its WebAssembly parser, about 3 MiB that would then sit in
 // every idle replica (measured: bench/README.md); the first registry request pays for it instead.
-import net, { type AddressInfo } from 'node:net';
+import net, { type AddressInfo, type Socket } from 'node:net';
 import https, { type Server } from 'node:https';
 
 export interface WarmUpOptions {
@@ -22,13 +22,18 @@ export type WarmUpResult = { ok: true; ms: number } | { ok: false; ms: number; r
 /**
  * Sends GET `path` over TLS through `server` before it listens: a private loopback listener
  * hands each accepted socket to the server, which serves it as any connection (its TLS context,
- * its routes). The listener is closed before this returns. Never throws and never takes longer
- * than `timeoutMs`.
+ * its routes). The listener and its connections are closed before this returns. Never throws
+ * and never takes much longer than `timeoutMs`.
  */
 export async function warmUp(options: WarmUpOptions): Promise<WarmUpResult> {
   const started = performance.now();
   const ms = (): number => Math.round(performance.now() - started);
-  const relay = net.createServer((socket) => options.server.emit('connection', socket));
+  const relayed = new Set<Socket>();
+  const relay = net.createServer((socket) => {
+    relayed.add(socket);
+    socket.once('close', () => relayed.delete(socket));
+    options.server.emit('connection', socket);
+  });
   try {
     await new Promise<void>((resolve, reject) => {
       relay.once('error', reject);
@@ -62,6 +67,9 @@ export async function warmUp(options: WarmUpOptions): Promise<WarmUpResult> {
   } catch (err) {
     return { ok: false, ms: ms(), reason: err instanceof Error ? err.message : String(err) };
   } finally {
-    relay.close();
+    // Gone before the port opens: no listener, and no connection a client could keep using.
+    const closed = new Promise((resolve) => relay.close(resolve));
+    for (const socket of relayed) socket.destroy();
+    await closed;
   }
 }
