@@ -11,6 +11,16 @@ import { startTsa, type Tsa } from '../harness/index.js';
 
 const SHA256 = '2.16.840.1.101.3.4.2.1';
 
+/**
+ * A positive nonce whose DER is minimal: openssl ts rejects (status 2) an INTEGER with a
+ * redundant leading 00 or FF byte, which raw random bytes give once in 256 requests.
+ */
+function nonce(): Uint8Array {
+  const bytes = randomBytes(8);
+  bytes[0] = (bytes[0]! & 0x7f) | 0x01;
+  return bytes;
+}
+
 /** POSTs a TimeStampReq for SHA-256(message) and returns the DER TimeStampToken. */
 async function requestToken(tsa: Tsa, message: Uint8Array): Promise<Uint8Array> {
   const request = new pkijs.TimeStampReq({
@@ -21,7 +31,7 @@ async function requestToken(tsa: Tsa, message: Uint8Array): Promise<Uint8Array> 
         valueHex: createHash('sha256').update(message).digest(),
       }),
     }),
-    nonce: new asn1js.Integer({ valueHex: randomBytes(8) }),
+    nonce: new asn1js.Integer({ valueHex: nonce() }),
     certReq: true,
   });
   const response = await fetch(tsa.url, {
