@@ -3,11 +3,25 @@ import { closeSync, openSync, readFileSync } from 'node:fs';
 import net from 'node:net';
 import path from 'node:path';
 
-/** Every child the harness started and has not stopped: killed if the test process exits. */
+/**
+ * Every child the harness started and has not stopped: killed after each test file
+ * (test/support/file-cleanup.ts) and, as a last resort, when the test process exits. A file
+ * run in a worker thread never sees `exit`, so the first is the one that counts there.
+ */
 const running = new Set<ChildProcess>();
-process.once('exit', () => {
+
+/** Kills every child still running (SIGKILL: what a test left behind is not drained). */
+export function killEveryChild(): void {
   for (const child of running) child.kill('SIGKILL');
-});
+  running.clear();
+}
+process.once('exit', killEveryChild);
+
+/** Counts `child` among the harness's children until it exits. */
+export function trackChild(child: ChildProcess): void {
+  running.add(child);
+  child.once('exit', () => running.delete(child));
+}
 
 /** A free TCP port on 127.0.0.1 (bound, then released, so a child can take it). */
 export async function freePort(): Promise<number> {
@@ -56,9 +70,8 @@ export async function startProcess(
     stdio: ['ignore', fd, fd],
   });
   closeSync(fd);
-  running.add(child);
+  trackChild(child);
   const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
-  void exited.then(() => running.delete(child));
   const logTail = (lines = 20): string =>
     readFileSync(logFile, 'utf8').trimEnd().split('\n').slice(-lines).join('\n');
 

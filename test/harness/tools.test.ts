@@ -1,9 +1,8 @@
-import { mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { run } from './run.js';
 import { MissingToolError, REPO_ROOT, requireTool, TOOLS_DIR, VERSIONS } from './tools.js';
+import { makeWorkdir } from './workdir.js';
 
 const INSTALLER = path.join(REPO_ROOT, 'test/tools/install.sh');
 
@@ -16,7 +15,7 @@ describe('test/tools/install.sh', () => {
 
   describe('when the tool cache is empty and there is no Go toolchain', () => {
     const env = {
-      NOTARY_ADMISSION_TOOLS: mkdtempSync(path.join(tmpdir(), 'notary-admission-empty-')),
+      NOTARY_ADMISSION_TOOLS: makeWorkdir('empty'),
       PATH: '/usr/sbin:/usr/bin:/sbin:/bin', // the Go toolchain lives in /usr/local/go/bin
     };
 

@@ -6,6 +6,7 @@ import { readFileSync, symlinkSync } from 'node:fs';
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { httpRequest } from '../harness/http.js';
+import { trackChild } from '../harness/process.js';
 import { REPO_ROOT } from '../harness/tools.js';
 import { makeWorkdir } from '../harness/workdir.js';
 import { podReview } from './reviews.js';
@@ -68,6 +69,7 @@ export async function startBundleServe(
     [cli, ...base, '--tls-dir', tls, '--drain-delay', '0s', ...args],
     { cwd: dir, stdio: ['ignore', 'pipe', 'pipe'], ...(env && { env }) },
   );
+  trackChild(child);
   let out = '';
   child.stdout.on('data', (b: Buffer) => (out += b.toString('utf8')));
   child.stderr.on('data', (b: Buffer) => (out += b.toString('utf8')));

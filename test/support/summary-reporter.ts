@@ -37,7 +37,7 @@ export default class SummaryReporter implements Reporter {
 /** unit, or the harness folder a file belongs to: test/e2e, test/integration/chart, … */
 function suiteOf(module: TestModule): string {
   const project = module.project.name;
-  if (project !== 'harness') return project || 'default';
+  if (!project.startsWith('harness')) return project || 'default';
   const parts = relative(module.project.config.root, module.moduleId).split('/');
   const depth = parts[1] === 'integration' && parts.length > 3 ? 3 : 2;
   return parts.slice(0, depth).join('/');
