@@ -80,6 +80,20 @@ describe('normaliseHost', () => {
     ])('refuses %j', (input, reason) => expect(value(input)).toContain(reason));
   });
 
+  describe('when asked again for a spelling it has seen', () => {
+    it('answers as the first time, after thousands of other hosts too, and nobody can change the answer', () => {
+      const first = normaliseHost('Registry.Example.com:443');
+      const refused = normaliseHost('registry_example.com');
+      for (let i = 0; i < 3000; i++) normaliseHost(`h${i}.example.com`);
+      expect(normaliseHost('Registry.Example.com:443')).toEqual(first);
+      expect(first).toEqual({ ok: true, value: 'registry.example.com' });
+      expect(normaliseHost('registry_example.com')).toEqual(refused);
+      expect(refused.ok).toBe(false);
+      expect(() => Object.assign(refused, { ok: true })).toThrow(TypeError);
+      expect(normaliseHost('registry_example.com').ok).toBe(false);
+    });
+  });
+
   describe('when given any spelling of a host (property)', () => {
     it('returns the normal form of the host, and normalising it again changes nothing', () => {
       fc.assert(

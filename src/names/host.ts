@@ -56,7 +56,28 @@ function checkGrammar(input: string): Normalised<number | undefined> {
   return { ok: true, value: port };
 }
 
+// Every image of every review names its host, twice (its reference, then its policy's scope):
+// the URL parser was one of a warm review's largest items of our own (issue 20). An answer is a
+// pure function of the input's exact spelling, so it is remembered, for at most MEMO_MAX inputs
+// (all forgotten at once beyond that: a Pod spec naming thousands of hosts costs what it did),
+// and frozen, since every caller shares it.
+const MEMO_MAX = 512;
+const memo = new Map<string, Normalised<Authority>>();
+
 function parseAuthority(input: string): Normalised<Authority> {
+  const known = memo.get(input);
+  if (known !== undefined) return known;
+  const parsed = parseUncached(input);
+  if (parsed.ok) Object.freeze(parsed.value);
+  Object.freeze(parsed);
+  if (input.length <= MAX_LENGTH) {
+    if (memo.size >= MEMO_MAX) memo.clear();
+    memo.set(input, parsed);
+  }
+  return parsed;
+}
+
+function parseUncached(input: string): Normalised<Authority> {
   const port = checkGrammar(input);
   if (!port.ok) return port;
   let url: URL;

@@ -1,6 +1,6 @@
 // The Fastify edge: /validate and /mutate over HTTPS, health, load shedding and draining. It
 // never listens by itself (src/main.ts does), so tests can inject requests or bind port 0.
-import type { IncomingMessage } from 'node:http';
+import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { ServerOptions } from 'node:https';
 import type { Socket } from 'node:net';
 import Fastify, {
@@ -91,6 +91,22 @@ function closeUnusedOnClose(app: FastifyInstance, https: boolean): void {
   });
 }
 
+/**
+ * Calls `gone` when the connection under `response` closes before the answer is written (the API
+ * server gave up on the review), at once if it already has; returns what stops listening.
+ */
+function whenClosed(response: ServerResponse, gone: () => void): () => void {
+  if (response.destroyed) {
+    if (!response.writableFinished) gone();
+    return () => undefined;
+  }
+  const onClose = (): void => {
+    if (!response.writableFinished) gone();
+  };
+  response.once('close', onClose);
+  return () => response.off('close', onClose);
+}
+
 /** Builds the webhook's Fastify instance with every route and hook. */
 export function buildApp(options: AppOptions): WebhookApp {
   const maxInFlight = options.maxInFlight ?? 512;
@@ -153,12 +169,6 @@ export function buildApp(options: AppOptions): WebhookApp {
     }
     inFlight++;
     options.metrics?.inflight(1);
-    const gone = new AbortController();
-    const onClose = (): void => {
-      if (!reply.raw.writableFinished)
-        gone.abort(new Error('the API server closed the connection'));
-    };
-    reply.raw.once('close', onClose);
     try {
       const query = request.query as Record<string, string | undefined>;
       const result = await options.handleReview({
@@ -166,13 +176,12 @@ export function buildApp(options: AppOptions): WebhookApp {
         timeout: query['timeout'],
         webhook,
         log: request.log,
-        signal: gone.signal,
+        whenGone: (gone) => whenClosed(reply.raw, gone),
       });
       return await reply.code(result.status).send(result.body);
     } finally {
       inFlight--;
       options.metrics?.inflight(-1);
-      reply.raw.off('close', onClose);
     }
   };
   app.post('/validate', route('validate'));

@@ -169,23 +169,33 @@ const iso = (ms: number): string => new Date(ms).toISOString().replace(/\.\d{3}Z
  * exception and what it overrode instead of the denial.
  */
 function contribution(v: ImageVerdict): Omit<Contribution, 'warn'> & { warns: string[] } {
-  const parts = [v, ...(v.also ? [v.also] : [])].map(layerContribution);
-  const audit = parts.flatMap((p) => (p.audit ? [p.audit] : [])).join('; ');
+  // Plain loops over at most two parts: this runs for every image of every review (issue 20).
+  const parts = v.also ? [layerContribution(v), layerContribution(v.also)] : [layerContribution(v)];
+  const audits: string[] = [];
+  const denials: string[] = [];
+  const warns: string[] = [];
+  for (const p of parts) {
+    if (p.audit) audits.push(p.audit);
+    if (p.deny) denials.push(p.deny);
+    if (p.warn) warns.push(p.warn);
+  }
+  const audit = audits.join('; ');
+  const deny = denials.join('; ');
   if (v.exception) {
     const e = v.exception;
     const name = `${e.namespace}/${e.name}`;
     const code = 'code' in v ? ` [${v.code}]` : '';
-    const overridden = parts.flatMap((p) => (p.deny ? [p.deny] : [])).join('; ');
     return {
       warns: [
         `${v.image.fieldPath}: admitted by TrustPolicyException ${name} until ${iso(e.expiresAt)}${code}`,
       ],
-      audit: `admitted by TrustPolicyException ${name} (until ${iso(e.expiresAt)}; reason: ${e.reason}) despite: ${overridden || audit}`,
+      audit: `admitted by TrustPolicyException ${name} (until ${iso(e.expiresAt)}; reason: ${e.reason}) despite: ${deny || audit}`,
     };
   }
-  const deny = parts.flatMap((p) => (p.deny ? [p.deny] : [])).join('; ');
-  const warns = parts.flatMap((p) => (p.warn ? [p.warn] : []));
-  return { ...(deny && { deny }), warns, ...(audit && { audit }) };
+  const out: Omit<Contribution, 'warn'> & { warns: string[] } = { warns };
+  if (deny) out.deny = deny;
+  if (audit) out.audit = audit;
+  return out;
 }
 
 /**

@@ -1,3 +1,4 @@
+import { getEventListeners } from 'node:events';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { LruVerdictCache } from '../cache/index.js';
@@ -13,7 +14,7 @@ import { makeChain, type Chain } from '../../test/support/certs.js';
 import { signJws } from '../../test/support/envelopes.js';
 import { podReview, deleteReview } from '../../test/support/reviews.js';
 import { createImageVerifier, type CachedVerdict, type ImageRegistry } from '../pipeline/index.js';
-import { createReviewHandler, type ReviewReply } from './review.js';
+import { createReviewHandler, type ReviewLogger, type ReviewReply } from './review.js';
 
 const REG = 'registry.test';
 const digestOf = (n: number): string => `sha256:${n.toString(16).padStart(64, '0')}`;
@@ -109,12 +110,25 @@ beforeAll(async () => {
 const lax = (): Snapshot =>
   snapshotOf([strict('prod', [`${REG}/app`])], [store], { prod: { mutateDigest: false } });
 
+/** The caller going away, as app.ts reports a closed connection, driven by `signal`. */
+const whenAborted =
+  (signal: AbortSignal) =>
+  (gone: () => void): (() => void) => {
+    if (signal.aborted) {
+      gone();
+      return () => undefined;
+    }
+    signal.addEventListener('abort', gone, { once: true });
+    return () => signal.removeEventListener('abort', gone);
+  };
+
 function setup(
   snapshot?: Snapshot,
   options: {
     timeout?: string;
     mutatingWebhook?: boolean;
     namespaceLabels?: Parameters<typeof createReviewHandler>[0]['namespaceLabels'];
+    log?: ReviewLogger;
   } = {},
 ): {
   registry: FakeRegistry;
@@ -140,12 +154,18 @@ function setup(
     ...(options.mutatingWebhook !== undefined && { mutatingWebhook: options.mutatingWebhook }),
     ...(options.namespaceLabels && { namespaceLabels: options.namespaceLabels }),
   });
-  const log = { info: () => {}, warn: () => {}, error: () => {} };
+  const log = options.log ?? { info: () => {}, warn: () => {}, error: () => {} };
   return {
     registry,
     cache,
     review: (body, webhook = 'validate', signal) =>
-      handle({ body, timeout: options.timeout, webhook, log, ...(signal && { signal }) }),
+      handle({
+        body,
+        timeout: options.timeout,
+        webhook,
+        log,
+        ...(signal && { whenGone: whenAborted(signal) }),
+      }),
   };
 }
 
@@ -268,6 +288,75 @@ describe('createReviewHandler', () => {
       expect(
         responseOf(await review(podReview({ images: [`${REG}/app@${digestOf(5)}`] }))).allowed,
       ).toBe(true);
+    });
+  });
+
+  describe('when it logs the review', () => {
+    const logged = (enabled: boolean | undefined) => {
+      const lines: object[] = [];
+      const log: ReviewLogger = {
+        ...(enabled !== undefined && { isLevelEnabled: () => enabled }),
+        info: (obj) => void lines.push(obj),
+        warn: () => {},
+        error: () => {},
+      };
+      return { lines, log };
+    };
+
+    it('writes one info line per review, naming it by uid, unless info is off', async () => {
+      for (const enabled of [true, undefined, false]) {
+        const { lines, log } = logged(enabled);
+        const { registry, review } = setup(undefined, { log });
+        sign(registry, digestOf(11));
+        await review(podReview({ images: [`${REG}/app@${digestOf(11)}`], uid: 'u-11' }));
+        if (enabled === false) expect(lines).toEqual([]);
+        else expect(lines).toEqual([expect.objectContaining({ uid: 'u-11', allowed: true })]);
+      }
+    });
+  });
+
+  describe('when the caller goes away', () => {
+    it('stops waiting on a stalled registry at once and denies', async () => {
+      const { registry, review } = setup(undefined, { timeout: '10s' });
+      registry.stall = true;
+      const caller = new AbortController();
+      const started = Date.now();
+      const pending = review(
+        podReview({ images: [`${REG}/app@${digestOf(8)}`] }),
+        'validate',
+        caller.signal,
+      );
+      await sleep(20);
+      caller.abort();
+      const r = responseOf(await pending);
+      expect(Date.now() - started).toBeLessThan(2_000);
+      expect(r.allowed).toBe(false);
+      expect(r.status?.message).toContain('[TIMEOUT]');
+    });
+
+    it('stops listening for it once the review is answered', async () => {
+      const { registry, review } = setup();
+      sign(registry, digestOf(10));
+      const caller = new AbortController();
+      const body = podReview({ images: [`${REG}/app@${digestOf(10)}`] });
+      expect(responseOf(await review(body, 'validate', caller.signal)).allowed).toBe(true);
+      expect(getEventListeners(caller.signal, 'abort')).toHaveLength(0);
+    });
+
+    it('denies at once when it had gone before the review began', async () => {
+      const { registry, review } = setup(undefined, { timeout: '10s' });
+      registry.stall = true;
+      const started = Date.now();
+      const r = responseOf(
+        await review(
+          podReview({ images: [`${REG}/app@${digestOf(9)}`] }),
+          'validate',
+          AbortSignal.abort(),
+        ),
+      );
+      expect(Date.now() - started).toBeLessThan(2_000);
+      expect(r.allowed).toBe(false);
+      expect(r.status?.message).toContain('[TIMEOUT]');
     });
   });
 
