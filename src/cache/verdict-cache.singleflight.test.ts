@@ -173,6 +173,26 @@ describe('LruVerdictCache singleflight', () => {
     });
   });
 
+  describe('when the verdict is stored', () => {
+    it('returns it without reading the caller signal, aborted or not', async () => {
+      const cache = new LruVerdictCache<Verdict>();
+      await cache.get('k', () => Promise.resolve(VERIFIED));
+      let reads = 0;
+      const options = {
+        get signal() {
+          reads++;
+          return AbortSignal.abort(new Error('late'));
+        },
+      };
+      const compute = vi.fn(() => Promise.resolve(VERIFIED));
+      await expect(cache.get('k', compute, options)).resolves.toMatchObject({ source: 'hit' });
+      expect(reads).toBe(0);
+      expect(compute).not.toHaveBeenCalled();
+      await expect(cache.get('other', compute, options)).rejects.toThrow('late');
+      expect(reads).toBe(1);
+    });
+  });
+
   describe('when the cache is cleared while a computation runs', () => {
     it('returns the result to its callers but does not store it', async () => {
       const cache = new LruVerdictCache<Verdict>();

@@ -84,13 +84,14 @@ export class LruVerdictCache<V> implements VerdictCache<V> {
   }
 
   async get(key: string, compute: Compute<V>, options: GetOptions = {}): Promise<CacheResult<V>> {
-    const { signal } = options;
-    signal?.throwIfAborted();
     const entry = this.#lookup(key);
     if (entry !== undefined) {
       this.#counters.hit(entry.kind);
       return { kind: entry.kind, verdict: entry.verdict, source: 'hit' };
     }
+    // Read only now: a hit waits on nothing, and a caller may make its signal on first read.
+    const { signal } = options;
+    signal?.throwIfAborted();
     const generation = this.#generation;
     const { result, joined } = this.#flights.do(
       key,

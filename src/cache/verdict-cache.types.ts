@@ -70,7 +70,11 @@ export interface CacheStats {
 }
 
 export interface GetOptions {
-  /** This caller's cancellation; aborting it never aborts the computation for other callers. */
+  /**
+   * This caller's cancellation; aborting it never aborts the computation for other callers.
+   * Read on a miss only: a stored verdict is returned whatever it says, and a caller may make
+   * its signal on first read (src/webhook/review-end.ts).
+   */
   signal?: AbortSignal;
 }
 

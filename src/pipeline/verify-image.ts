@@ -196,7 +196,12 @@ export function createImageVerifier(options: ImageVerifierOptions): VerifyImage 
         });
         return located ? namingHost(verdict, located.endpoint) : verdict;
       },
-      { signal: policy.scope.signal },
+      // The review's signal is read by the cache on a miss only (src/webhook/review-end.ts).
+      {
+        get signal() {
+          return policy.scope.signal;
+        },
+      },
     );
   };
 

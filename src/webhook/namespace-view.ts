@@ -18,7 +18,8 @@ export async function namespaceView(
   snapshot: Snapshot,
   namespace: string | undefined,
   lookup: NamespaceLabelsLookup | undefined,
-  signal: AbortSignal,
+  /** The review's end, its signal read only when the labels are looked up. */
+  end: { readonly signal: AbortSignal },
 ): Promise<NamespaceView> {
   if (namespace === undefined || snapshot.needsNamespace?.(namespace) !== true) return { snapshot };
   const why = (reason: string): NamespaceView => ({
@@ -28,7 +29,7 @@ export async function namespaceView(
   });
   if (!lookup || !snapshot.withNamespace) return why('no way to read them');
   try {
-    return { snapshot: snapshot.withNamespace(namespace, await lookup(namespace, signal)) };
+    return { snapshot: snapshot.withNamespace(namespace, await lookup(namespace, end.signal)) };
   } catch (err) {
     // Only the lookup's own messages are shown: anything else may carry request details.
     return why(err instanceof NamespaceLookupError ? err.message : 'the lookup failed');

@@ -18,6 +18,7 @@ import { imagesToVerify, pullIdentityOf, type ImageAtPath } from './images.js';
 import { namespaceUnknown, namespaceView, type NamespaceLabelsLookup } from './namespace-view.js';
 import { requirePinned } from './pinning.js';
 import { podLabelsOf } from './pod-labels.js';
+import { ReviewEnd } from './review-end.js';
 import { firstCode, logImages, respond, type Answer, type WebhookKind } from './review-answer.js';
 
 export type { WebhookKind } from './review-answer.js';
@@ -97,14 +98,14 @@ function late(image: ImageAtPath): ImageVerdict {
   };
 }
 
-/** Resolves with `fallback()` once `signal` aborts, whatever `work` is still doing. */
-function bounded<T>(work: Promise<T>, signal: AbortSignal, fallback: () => T): Promise<T> {
-  if (signal.aborted) return Promise.resolve(fallback());
+/** Resolves with `fallback()` once the review ends, whatever `work` is still doing. */
+function bounded<T>(work: Promise<T>, end: ReviewEnd, fallback: () => T): Promise<T> {
+  if (end.ended) return Promise.resolve(fallback());
   return new Promise<T>((resolve, reject) => {
     // Let the pipeline's own verdict (which knows the policy and digest) settle first.
-    const onAbort = (): void => void setImmediate(() => resolve(fallback()));
-    signal.addEventListener('abort', onAbort, { once: true });
-    work.then(resolve, reject).finally(() => signal.removeEventListener('abort', onAbort));
+    const stop = end.onEnd(() => void setImmediate(() => resolve(fallback())));
+    work.then(resolve, reject);
+    work.then(stop, stop);
   });
 }
 
@@ -113,13 +114,14 @@ async function verifyAll(
   images: readonly ImageAtPath[],
   verifyImage: VerifyImage,
   scope: Parameters<VerifyImage>[1],
+  end: ReviewEnd,
 ): Promise<ImageVerdict[]> {
   const byImage = new Map<string, Promise<ImageVerdict>>();
   for (const image of images) {
     if (!byImage.has(image.image))
       byImage.set(
         image.image,
-        bounded(verifyImage(image, scope), scope.signal, () => late(image)),
+        bounded(verifyImage(image, scope), end, () => late(image)),
       );
   }
   return Promise.all(
@@ -197,19 +199,12 @@ export function createReviewHandler(options: ReviewHandlerOptions) {
       return { decision: decide(verdicts, problems), verdicts, problems };
     }
     const budget = reviewBudgetMs(input.timeout, options.budget);
-    const controller = new AbortController();
-    const timer = setTimeout(() => controller.abort(new Error('review deadline')), budget);
-    const stopListening = input.whenGone?.(() =>
-      controller.abort(new Error('the caller went away')),
-    );
+    const end = new ReviewEnd();
+    const timer = setTimeout(() => end.end(new Error('review deadline')), budget);
+    const stopListening = input.whenGone?.(() => end.end(new Error('the caller went away')));
     try {
       const deadline = now() + budget;
-      const view = await namespaceView(
-        snapshot,
-        request.namespace,
-        options.namespaceLabels,
-        controller.signal,
-      );
+      const view = await namespaceView(snapshot, request.namespace, options.namespaceLabels, end);
       if ('unknown' in view) {
         const verdicts = images.map((image) => namespaceUnknown(image, view.unknown));
         return { decision: decide(verdicts, problems), verdicts, problems, snapshot };
@@ -217,18 +212,21 @@ export function createReviewHandler(options: ReviewHandlerOptions) {
       const credentials =
         options.pullSecrets && images.length > 0
           ? await podCredentials(options.pullSecrets, request, {
-              signal: controller.signal,
+              signal: end.signal,
               log: input.log,
             })
           : undefined;
       const scope = {
         snapshot: view.snapshot,
         namespace: request.namespace,
-        signal: controller.signal,
+        // Read only by a wait on a registry (review-end.ts): a cache hit makes no signal.
+        get signal(): AbortSignal {
+          return end.signal;
+        },
         deadline,
         ...(credentials && { credentials }),
       };
-      const judged = await verifyAll(images, options.verifyImage, scope);
+      const judged = await verifyAll(images, options.verifyImage, scope, end);
       // Standing decision 5: /mutate pinned what it verified, so a tag here was not pinned.
       const pinning = input.webhook === 'validate' && options.mutatingWebhook !== false;
       const pinned = pinning ? judged.map((v) => requirePinned(v, view.snapshot)) : judged;
