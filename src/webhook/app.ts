@@ -136,8 +136,10 @@ export function buildApp(options: AppOptions): WebhookApp {
   app.removeContentTypeParser('application/json');
   app.addContentTypeParser('application/json', { parseAs: 'string' }, fastJsonParser(strictJson));
 
-  app.addHook('onSend', async (_request, reply) => {
+  // A callback hook, not an async one: no promise per response (issue 20).
+  app.addHook('onSend', (_request, reply, payload, done) => {
     if (draining) void reply.header('connection', 'close');
+    done(null, payload);
   });
 
   app.setErrorHandler((error: FastifyError, request, reply) => {
