@@ -1,6 +1,7 @@
 import { Writable } from 'node:stream';
-import { describe, expect, it } from 'vitest';
-import { createLogger, REDACTED, scrub, serializeError } from './logger.js';
+import { stdTimeFunctions } from 'pino';
+import { afterEach, describe, expect, it, vi } from 'vitest';
+import { createLogger, isoTime, REDACTED, scrub, serializeError } from './logger.js';
 
 /** A destination that keeps every line pino writes. */
 function capture(): {
@@ -110,6 +111,12 @@ describe('createLogger', () => {
     });
   });
 
+  describe('when it writes to standard output', () => {
+    it('opens the shared batched stream (sonic-boom refuses a batch above its largest write)', () => {
+      expect(() => createLogger({ level: 'silent' })).not.toThrow();
+    });
+  });
+
   describe('when the level is silent', () => {
     it('writes nothing', () => {
       const out = capture();
@@ -170,12 +177,42 @@ describe('scrub', () => {
     });
   });
 
+  describe('when a secret-named property is inherited, not its own', () => {
+    it('walks own properties only, as JSON does: the object is returned as it is', () => {
+      const line = Object.create({ password: 'inherited' }) as Record<string, unknown>;
+      line['image'] = 'r.io/app';
+      line['auth'] = 'own';
+      expect(JSON.stringify(scrub(line, false))).toBe(`{"image":"r.io/app","auth":"${REDACTED}"}`);
+      const plain = Object.create({ password: 'inherited' }) as Record<string, unknown>;
+      plain['image'] = 'r.io/app';
+      expect(scrub(plain, false)).toBe(plain);
+    });
+  });
+
   describe('when an object refers to itself', () => {
     it('cuts it off at the depth limit', () => {
       const loop: Record<string, unknown> = { name: 'loop' };
       loop['self'] = loop;
       expect(JSON.stringify(scrub(loop, false))).toMatch(/"\[too deep\]"/);
     });
+  });
+});
+
+describe('isoTime', () => {
+  afterEach(() => void vi.useRealTimers());
+
+  it("writes pino's isoTime field, formatted again once the millisecond changes", () => {
+    vi.useFakeTimers({ now: Date.parse('2026-12-07T23:59:59.998Z') });
+    const first = isoTime();
+    expect(first).toBe(stdTimeFunctions.isoTime());
+    expect(first).toBe(',"time":"2026-12-07T23:59:59.998Z"');
+    expect(isoTime()).toBe(first);
+    vi.advanceTimersByTime(1);
+    expect(isoTime()).toBe(',"time":"2026-12-07T23:59:59.999Z"');
+    vi.advanceTimersByTime(1);
+    expect(isoTime()).toBe(',"time":"2026-12-08T00:00:00.000Z"');
+    vi.setSystemTime(Date.parse('2026-12-07T23:59:59.998Z'));
+    expect(isoTime()).toBe(first);
   });
 });
 
