@@ -12,6 +12,7 @@ import {
   type Registry,
 } from '../test/harness/index.js';
 import { COMPARE_SUITES } from './compare.js';
+import { AB_SUITES } from './peers/ab.js';
 import { PEER_SUITES } from './peers/index.js';
 import { dctRows } from './dct.js';
 import { measure, printTable, type Row } from './stats.js';
@@ -107,12 +108,18 @@ const SUITES: Record<string, () => Promise<Row[] | string>> = {
   ...COMPARE_SUITES,
   ...PEER_SUITES,
   ...SERVE_COST_SUITES,
+  ...AB_SUITES,
 };
 
 // `npm run bench` runs every suite (`webhook` once, not its `webhook:<part>` sub-suites) but
-// `peers`, which needs a tool npm test does not (`npm run tools -- --peers`), and `serve-cost`;
+// `peers`, which needs a tool npm test does not (`npm run tools -- --peers`), `serve-cost` and
+// `warm-ab` (two builds of ours);
 // `npm run bench -- verify webhook:warm` only the ones named.
-const ON_REQUEST = new Set([...Object.keys(PEER_SUITES), ...Object.keys(SERVE_COST_SUITES)]);
+const ON_REQUEST = new Set([
+  ...Object.keys(PEER_SUITES),
+  ...Object.keys(SERVE_COST_SUITES),
+  ...Object.keys(AB_SUITES),
+]);
 const names = process.argv.slice(2).filter((a) => a in SUITES);
 const all = Object.keys(SUITES).filter((n) => !n.includes(':') && !ON_REQUEST.has(n));
 for (const name of names.length > 0 ? names : all) {

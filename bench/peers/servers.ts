@@ -14,7 +14,7 @@ import { freePort } from '../../test/harness/process.js';
 import { VERSIONS } from '../../test/harness/tools.js';
 import { makeWorkdir } from '../../test/harness/workdir.js';
 import { podReview } from '../../test/support/reviews.js';
-import { ourCli, ratifyBin } from './build.js';
+import { buildCli, ourCli, ratifyBin } from './build.js';
 import { writeRatifyConfig, type PeerBench } from './setup.js';
 
 /** Both servers run on this core; the load generator, registries and proxies on the other. */
@@ -57,6 +57,8 @@ export interface ServerOptions {
   cache: boolean;
   /** A name for the files of this start. */
   tag: string;
+  /** Ours only: build from this commit instead of BENCH_PEERS_REF / the working tree (warm-ab). */
+  ref?: string;
 }
 
 /** Whether 127.0.0.1:`port` accepts a TCP connection now. */
@@ -101,7 +103,8 @@ function ourCommand(b: PeerBench, port: number, o: ServerOptions): string[] {
     ...(o.cache ? [] : ['--no-cache']),
   ];
   // As the chart runs it (values.yaml semiSpaceMiB: NODE_OPTIONS --max-semi-space-size=4).
-  return [process.execPath, '--max-semi-space-size=4', ourCli().cli, ...flags];
+  const { cli } = o.ref === undefined ? ourCli() : buildCli(o.ref);
+  return [process.execPath, '--max-semi-space-size=4', cli, ...flags];
 }
 
 function ratifyCommand(b: PeerBench, port: number, o: ServerOptions): string[] {

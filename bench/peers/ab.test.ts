@@ -1,0 +1,20 @@
+import { describe, expect, it } from 'vitest';
+import { abTable } from './ab.js';
+
+describe('abTable', () => {
+  it('gives each concurrency the medians of both builds and after ÷ before', () => {
+    const slices = new Map([
+      [
+        4,
+        {
+          before: { throughput: [100, 300, 200], cpuUsPerRequest: [10, 30, 20], p99Ms: [1, 3, 2] },
+          after: { throughput: [400, 300, 500], cpuUsPerRequest: [5, 15, 10], p99Ms: [1, 1, 1] },
+        },
+      ],
+    ]);
+    const lines = abTable({ before: 'commit abc', after: 'working tree' }, slices).split('\n');
+    expect(lines[0]).toContain('requests/s, commit abc');
+    expect(lines[0]).toContain('CPU µs/request, working tree');
+    expect(lines[2]).toBe('| 4 | 200 | 400 | 2.00 | 20 | 10 | 0.50 | 2.00 | 1.00 |');
+  });
+});
