@@ -196,12 +196,9 @@ export function createImageVerifier(options: ImageVerifierOptions): VerifyImage 
         });
         return located ? namingHost(verdict, located.endpoint) : verdict;
       },
-      // The review's signal is read by the cache on a miss only (src/webhook/review-end.ts).
-      {
-        get signal() {
-          return policy.scope.signal;
-        },
-      },
+      // The scope is the cache's options as it is: the cache reads its `signal` on a miss only,
+      // and a review makes that signal on first read (src/webhook/review-end.ts).
+      policy.scope,
     );
   };
 

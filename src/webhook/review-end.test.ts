@@ -1,4 +1,5 @@
 import { describe, expect, it, vi } from 'vitest';
+import { countingAbortControllers } from '../../test/support/abort-controllers.js';
 import { ReviewEnd } from './review-end.js';
 
 describe('ReviewEnd', () => {
@@ -47,28 +48,14 @@ describe('ReviewEnd', () => {
       expect(late).not.toHaveBeenCalled();
     });
 
-    it('makes no AbortSignal until one is read', () => {
-      let made = 0;
-      const Real = AbortController;
-      vi.stubGlobal(
-        'AbortController',
-        class extends Real {
-          constructor() {
-            super();
-            made++;
-          }
-        },
-      );
-      try {
+    it('makes no AbortSignal until one is read', () =>
+      countingAbortControllers((made) => {
         const end = new ReviewEnd();
         end.onEnd(() => undefined)();
         end.end(new Error('review deadline'));
-        expect(made).toBe(0);
+        expect(made()).toBe(0);
         expect(end.signal.aborted).toBe(true);
-        expect(made).toBe(1);
-      } finally {
-        vi.unstubAllGlobals();
-      }
-    });
+        expect(made()).toBe(1);
+      }));
   });
 });
