@@ -52,8 +52,15 @@ export async function bundle({
       '@fastify/fast-json-stringify-compiler',
       'light-my-request',
     ],
-    // The bundle does not sit next to package.json: `version` is written in.
-    define: { __NOTARY_ADMISSION_VERSION__: JSON.stringify(version) },
+    define: {
+      // The bundle does not sit next to package.json: `version` is written in.
+      __NOTARY_ADMISSION_VERSION__: JSON.stringify(version),
+      // cbor-x's optional native string extractor (cbor-extract) finds its binary from its own
+      // `__dirname`, which a bundle does not have: the attempt always failed here, after about
+      // 9 ms of start-up loading its libc detection. This turns the attempt off, as cbor-x's
+      // own switch does; COSE envelopes are a few kilobytes, decoded in JavaScript either way.
+      'process.env.CBOR_NATIVE_ACCELERATION_DISABLED': '"true"',
+    },
     logLevel: 'warning',
   });
   return path.join(outdir, 'cli.js');

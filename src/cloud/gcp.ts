@@ -4,8 +4,8 @@
 //
 // The metadata server is a link-local address the registry transport's SSRF guard refuses; it is
 // reached here, from configuration only (`GCE_METADATA_HOST` or the default), never from a name
-// a Pod spec carries. Plain undici: the protocol is one GET.
-import { request } from 'undici';
+// a Pod spec carries. Plain undici: the protocol is one GET, on a connection of its own.
+import { Pool } from '../registry/undici.js';
 import type { GcpSettings } from '../config/index.js';
 import type { ProvidedCredentials, RegistryCredentialProvider } from '../registry/index.js';
 import { CredentialCache } from './cache.js';
@@ -36,12 +36,20 @@ async function metadataToken(
   now: () => number,
   signal: AbortSignal,
 ): Promise<ProvidedCredentials> {
-  const res = await request(`http://${host}${TOKEN_PATH}`, {
-    method: 'GET',
-    headers: { 'metadata-flavor': 'Google' },
-    signal,
-  });
-  const text = await readBody(res.body);
+  const pool = new Pool(`http://${host}`, { connections: 1 });
+  let res: Awaited<ReturnType<Pool['request']>>;
+  let text: string;
+  try {
+    res = await pool.request({
+      path: TOKEN_PATH,
+      method: 'GET',
+      headers: { 'metadata-flavor': 'Google' },
+      signal,
+    });
+    text = await readBody(res.body);
+  } finally {
+    pool.destroy().catch(() => undefined); // a connection of its own: nothing else waits on it
+  }
   if (res.statusCode !== 200)
     throw new Error(
       `the metadata server at ${host} answered ${res.statusCode}: ${text.slice(0, 200)}`,

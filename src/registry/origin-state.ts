@@ -1,4 +1,4 @@
-import type { Pool } from 'undici';
+import type { Pool } from './undici.js';
 import type { Challenge } from './challenge.js';
 
 /**

@@ -13,7 +13,7 @@
 // and TLS on top is undici's own connector given the tunnel as `httpSocket`.
 import { isIP, type Socket } from 'node:net';
 import type { Duplex } from 'node:stream';
-import { buildConnector, Pool } from 'undici';
+import { buildConnector, Pool, type Connector } from './undici.js';
 import { bypassesProxy, parseNoProxy, type NoProxyEntry } from '../names/index.js';
 import {
   guardedLookup,
@@ -54,8 +54,6 @@ interface ConnectTarget {
   servername?: string | null;
   httpSocket?: Socket;
 }
-
-type Connector = buildConnector.connector;
 
 /** The proxy URL, checked: http, nothing after the authority. */
 function proxyUrl(raw: string, what: string): URL {

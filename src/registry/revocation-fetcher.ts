@@ -1,4 +1,4 @@
-import { Agent, type Dispatcher } from 'undici';
+import { Agent, type Dispatcher } from './undici.js';
 import type { RevocationFetcher, RevocationRequest, RevocationResponse } from '../verify/index.js';
 import {
   checkLiteralHost,

@@ -1,5 +1,5 @@
 import { setTimeout as sleep } from 'node:timers/promises';
-import { Pool, type Dispatcher } from 'undici';
+import { Pool, type Dispatcher } from './undici.js';
 import {
   checkLiteralHost,
   guardedLookup,

@@ -1,6 +1,7 @@
 // Run as `node --import tsx loaded-packages.child.ts <serve flags…>`: registers a resolve hook
-// that records every ES module's package (CommonJS ones are read from require.cache), starts the service as `serve` wires it, prints the packages
-// loaded by then (one JSON array on stdout) and closes.
+// that records every ES module's package (CommonJS ones are read from require.cache), starts the
+// service as `serve` wires it, prints what is loaded by then (one JSON line on stdout: the
+// packages, and the CommonJS files by their path under node_modules) and closes.
 import { createRequire, register } from 'node:module';
 
 const hook = `
@@ -26,9 +27,12 @@ const { startService } = await import('../../../src/main.js');
 const service = await startService(parseServeArgs(process.argv.slice(2), {}));
 await new Promise((resolve) => setTimeout(resolve, 100)); // the hook's last messages
 const PACKAGE = /node_modules\/((?:@[^/]+\/)?[^/]+)\//;
+const files: string[] = [];
 for (const file of Object.keys(createRequire(import.meta.url).cache)) {
   const name = PACKAGE.exec(file)?.[1];
-  if (name !== undefined) packages.add(name);
+  if (name === undefined) continue;
+  packages.add(name);
+  files.push(file.slice(file.lastIndexOf('node_modules/') + 'node_modules/'.length));
 }
-process.stdout.write(`${JSON.stringify([...packages].sort())}\n`);
+process.stdout.write(`${JSON.stringify({ packages: [...packages].sort(), files })}\n`);
 await service.close();

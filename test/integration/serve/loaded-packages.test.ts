@@ -8,8 +8,14 @@ import { makeWorkdir } from '../../harness/workdir.js';
 
 const CHILD = fileURLToPath(new URL('./loaded-packages.child.ts', import.meta.url));
 
-/** The packages `serve` has loaded once it listens, with the file policy source. */
-async function packagesAtRest(): Promise<string[]> {
+interface Loaded {
+  packages: string[];
+  /** CommonJS files, by their path under node_modules. */
+  files: string[];
+}
+
+/** What `serve` has loaded once it listens, with the file policy source. */
+async function loadedAtRest(): Promise<Loaded> {
   const dir = makeWorkdir('serve-packages');
   const pki = await makePki({ key: 'ec-p256' });
   const store = path.join(dir, 'truststore', 'x509', 'ca', 'test');
@@ -24,18 +30,23 @@ async function packagesAtRest(): Promise<string[]> {
   ];
   const out = await run(process.execPath, ['--import', 'tsx', CHILD, ...flags]);
   if (out.code !== 0) throw new Error(`child failed (${out.code}): ${out.stderr}`);
-  return JSON.parse(out.stdout.trim().split('\n').at(-1) ?? '[]') as string[];
+  return JSON.parse(out.stdout.trim().split('\n').at(-1) ?? '{}') as Loaded;
 }
 
 describe('serve', () => {
   describe('when it runs with the file policy source', () => {
     it('returns to rest without the Kubernetes client, the cloud SDKs or schema compilers loaded (issue 20)', async () => {
-      const loaded = await packagesAtRest();
+      const { packages: loaded, files } = await loadedAtRest();
       expect(loaded).toContain('fastify'); // the hook saw the service's packages
       for (const lazy of ['@kubernetes/client-node', '@aws-sdk/client-ecr', '@azure/identity'])
         expect(loaded).not.toContain(lazy);
       for (const compiler of ['@fastify/ajv-compiler', '@fastify/fast-json-stringify-compiler'])
         expect(loaded).not.toContain(compiler);
+      // undici's index would load its fetch, cookies and WebSocket code and Node's own undici
+      // (src/registry/undici.ts): only the dispatcher files the registry client uses.
+      expect(files).toContain('undici/lib/dispatcher/pool.js');
+      expect(files).not.toContain('undici/index.js');
+      expect(files.filter((f) => f.startsWith('undici/lib/web/'))).toEqual([]);
     });
   });
 });
