@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { abTable } from './ab.js';
+import { abTable, concurrencies } from './ab.js';
 
 describe('abTable', () => {
   it('gives each concurrency the medians of both builds and after ÷ before', () => {
@@ -16,5 +16,17 @@ describe('abTable', () => {
     expect(lines[0]).toContain('requests/s, commit abc');
     expect(lines[0]).toContain('CPU µs/request, working tree');
     expect(lines[2]).toBe('| 4 | 200 | 400 | 2.00 | 20 | 10 | 0.50 | 2.00 | 1.00 |');
+  });
+});
+
+describe('concurrencies', () => {
+  it('reads a comma-separated list', () => {
+    expect(concurrencies('1,4,16')).toEqual([1, 4, 16]);
+    expect(concurrencies(' 64 ')).toEqual([64]);
+  });
+
+  it('refuses what is not a positive integer', () => {
+    for (const bad of ['', '0', '4,x', '1.5', '-4', '2000'])
+      expect(() => concurrencies(bad)).toThrow(/BENCH_AB_CONCURRENCY/);
   });
 });

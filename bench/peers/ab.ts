@@ -12,8 +12,16 @@ import { setupBench, signedImages, type PeerBench } from './setup.js';
 
 const BLOCKS = env('BENCH_AB_BLOCKS', 3, 1);
 const SLICE_MS = env('BENCH_AB_SLICE_SECONDS', 2, 1) * 1000;
-const CONCURRENCY = [1, 4, 16];
+const CONCURRENCY = concurrencies(process.env['BENCH_AB_CONCURRENCY'] ?? '1,4,16');
 const MiB = 2 ** 20;
+
+/** `BENCH_AB_CONCURRENCY`: closed-loop concurrencies, comma-separated (default 1,4,16). */
+export function concurrencies(list: string): number[] {
+  const values = list.split(',').map((v) => Number(v.trim()));
+  if (values.length === 0 || !values.every((c) => Number.isInteger(c) && c >= 1 && c <= 1024))
+    throw new Error(`BENCH_AB_CONCURRENCY: integers 1-1024, comma-separated, not "${list}"`);
+  return values;
+}
 
 /** One build's figures at one concurrency: one entry per slice. */
 export interface AbSlices {
