@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { abTable, concurrencies } from './ab.js';
+import { abTable, concurrencies, nodeFlags } from './ab.js';
 
 describe('abTable', () => {
   it('gives each concurrency the medians of both builds and after ÷ before', () => {
@@ -28,5 +28,20 @@ describe('concurrencies', () => {
   it('refuses what is not a positive integer', () => {
     for (const bad of ['', '0', '4,x', '1.5', '-4', '2000'])
       expect(() => concurrencies(bad)).toThrow(/BENCH_AB_CONCURRENCY/);
+  });
+});
+
+describe('nodeFlags', () => {
+  it('reads space-separated Node flags for one side', () => {
+    const env = { BENCH_AB_NODE_FLAGS_AFTER: ' --single-threaded-gc  --max-semi-space-size=8 ' };
+    expect(nodeFlags('AFTER', env)).toEqual(['--single-threaded-gc', '--max-semi-space-size=8']);
+    expect(nodeFlags('BEFORE', env)).toEqual([]);
+  });
+
+  it('refuses what is not a flag (a path or a script would run instead of the CLI)', () => {
+    for (const bad of ['gc', '-e', '--require ./x.js', '--import=x;y z'])
+      expect(() => nodeFlags('AFTER', { BENCH_AB_NODE_FLAGS_AFTER: bad })).toThrow(
+        /not a Node flag/,
+      );
   });
 });

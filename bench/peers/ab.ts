@@ -1,5 +1,6 @@
 // Two builds of ours side by side (issue 20): `npm run bench -- warm-ab`. BENCH_AB_BEFORE=<commit>
-// (default HEAD) against the working tree, both started as the peers bench starts ours (the bundle,
+// (default HEAD) against the working tree (each with BENCH_AB_NODE_FLAGS_BEFORE / _AFTER, Node flags
+// to compare), both started as the peers bench starts ours (the bundle,
 // pinned to core 0, cache on, log level warn), one image by digest with its verdict cached, the
 // same load generator on core 1 alternating A B B A between them in 2 s slices: a machine whose
 // speed drifts by 20-30% within minutes (this one) moves both alike. No Ratify needed.
@@ -21,6 +22,15 @@ export function concurrencies(list: string): number[] {
   if (values.length === 0 || !values.every((c) => Number.isInteger(c) && c >= 1 && c <= 1024))
     throw new Error(`BENCH_AB_CONCURRENCY: integers 1-1024, comma-separated, not "${list}"`);
   return values;
+}
+
+/** `BENCH_AB_NODE_FLAGS_BEFORE` / `_AFTER`: Node flags for one side, space-separated. */
+export function nodeFlags(side: 'BEFORE' | 'AFTER', env = process.env): string[] {
+  const raw = env[`BENCH_AB_NODE_FLAGS_${side}`] ?? '';
+  const flags = raw.split(' ').filter((f) => f !== '');
+  const bad = flags.find((f) => !/^--[a-z0-9][a-z0-9_-]*(=[^\s]*)?$/i.test(f));
+  if (bad !== undefined) throw new Error(`BENCH_AB_NODE_FLAGS_${side}: not a Node flag: "${bad}"`);
+  return flags;
 }
 
 /** One build's figures at one concurrency: one entry per slice. */
@@ -101,9 +111,16 @@ export async function abSuite(): Promise<string> {
   const b = await setupBench('distribution');
   const [image] = await signedImages(b, 'ab', 1);
   const refs = [image!.reference];
-  const start = (tag: string, r?: string): Promise<PeerServer> =>
-    startPeer('ours', b, { cpu: SERVER_CPU, cache: true, tag, ...(r !== undefined && { ref: r }) });
-  const servers = { before: await start('ab-before', ref), after: await start('ab-after') };
+  const flags = { before: nodeFlags('BEFORE'), after: nodeFlags('AFTER') };
+  const start = (which: 'before' | 'after', r?: string): Promise<PeerServer> =>
+    startPeer('ours', b, {
+      cpu: SERVER_CPU,
+      cache: true,
+      tag: `ab-${which}`,
+      nodeFlags: flags[which],
+      ...(r !== undefined && { ref: r }),
+    });
+  const servers = { before: await start('before', ref), after: await start('after') };
   const gen = startLoadGenerator(OTHER_CPU);
   try {
     await new Promise((resolve) => setTimeout(resolve, 1_000));
@@ -123,10 +140,15 @@ export async function abSuite(): Promise<string> {
       }
     }
     const after = { before: rssBytes(servers.before.pid), after: rssBytes(servers.after.pid) };
-    const labels = { before: `commit ${ref}`, after: 'working tree' };
+    const named = (base: string, f: readonly string[]): string =>
+      f.length === 0 ? base : `${base} ${f.join(' ')}`;
+    const labels = {
+      before: named(`commit ${ref}`, flags.before),
+      after: named('working tree', flags.after),
+    };
     const rss = (n: number): string => `${(n / MiB).toFixed(1)} MiB`;
     return [
-      `Before: commit ${ref}; after: the working tree. ${BLOCKS} blocks of A B B A per concurrency, ${SLICE_MS / 1000} s slices; medians.`,
+      `Before: ${labels.before}; after: ${labels.after}. ${BLOCKS} blocks of A B B A per concurrency, ${SLICE_MS / 1000} s slices; medians.`,
       '',
       abTable(labels, slices),
       '',

@@ -59,6 +59,8 @@ export interface ServerOptions {
   tag: string;
   /** Ours only: build from this commit instead of BENCH_PEERS_REF / the working tree (warm-ab). */
   ref?: string;
+  /** Ours only: Node flags after the chart's (warm-ab's BENCH_AB_NODE_FLAGS_*). */
+  nodeFlags?: readonly string[];
 }
 
 /** Whether 127.0.0.1:`port` accepts a TCP connection now. */
@@ -104,7 +106,7 @@ function ourCommand(b: PeerBench, port: number, o: ServerOptions): string[] {
   ];
   // As the chart runs it (values.yaml semiSpaceMiB: NODE_OPTIONS --max-semi-space-size=4).
   const { cli } = o.ref === undefined ? ourCli() : buildCli(o.ref);
-  return [process.execPath, '--max-semi-space-size=4', cli, ...flags];
+  return [process.execPath, '--max-semi-space-size=4', ...(o.nodeFlags ?? []), cli, ...flags];
 }
 
 function ratifyCommand(b: PeerBench, port: number, o: ServerOptions): string[] {
