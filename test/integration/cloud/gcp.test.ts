@@ -57,6 +57,21 @@ async function serveOnClock() {
   return { svc, clock };
 }
 
+/** Runs `fn` with a fresh service while the metadata server answers in `mode`. */
+async function withMetadataMode(
+  mode: FakeMetadata['mode'],
+  fn: (svc: TestService) => Promise<void>,
+): Promise<void> {
+  const bare = await serve();
+  try {
+    metadata.mode = mode;
+    await fn(bare);
+  } finally {
+    metadata.mode = 'ok';
+    await bare.close();
+  }
+}
+
 /** Reviews the image with `svc`: denied as inconclusive, the metadata server at fault (`why`). */
 async function expectUnavailable(svc: TestService, why: string): Promise<void> {
   const r = await reviewAt(svc, front.host, world.image);
@@ -135,16 +150,22 @@ describe('GAR/GCR credentials from the metadata server', () => {
 
 describe('GAR/GCR credentials without a service account', () => {
   describe('when the metadata server has no token for the pod', () => {
-    it('denies as inconclusive with GCP_CREDENTIALS_UNAVAILABLE', async () => {
-      const bare = await serve();
-      try {
-        metadata.mode = 'unbound';
-        await expectUnavailable(bare, 'answered 404: Not Found');
-      } finally {
-        metadata.mode = 'ok';
-        await bare.close();
-      }
-    });
+    it('denies as inconclusive with GCP_CREDENTIALS_UNAVAILABLE', () =>
+      withMetadataMode('unbound', (bare) => expectUnavailable(bare, 'answered 404: Not Found')));
+  });
+});
+
+describe('GAR/GCR credentials from a hostile metadata server', () => {
+  describe('when it answers 200 and never ends its body', () => {
+    it('denies as inconclusive after 64 KiB, and hangs up on it', () =>
+      withMetadataMode('endless', async (bare) => {
+        const r = await reviewAt(bare, front.host, world.image);
+        expect(r.kind).toBe('denied');
+        expect(r.audit).toMatch(/: inconclusive, denied \[GCP_CREDENTIALS_UNAVAILABLE\]$/);
+        expect(r.message).toContain("the metadata server's answer is over 65536 bytes");
+        // Its connection is closed, not left streaming into the service.
+        await vi.waitFor(() => expect(metadata.hungUp).toBeGreaterThanOrEqual(1));
+      }));
   });
 });
 
